@@ -1,0 +1,171 @@
+// Package ticketcore is the system of record: tickets, workflow, validation,
+// customer history, the audit trail and the change events written in the same
+// transaction as each change.
+package ticketcore
+
+import (
+	"context"
+	"time"
+
+	"github.com/deskmine/deskmine/ticketcore/events"
+)
+
+// Ticket is the ticket as stored and served; it is the snapshot carried by
+// every change event.
+type Ticket = events.Ticket
+
+// Customer is a customer record; tickets carry a copy of it as it was at the change.
+type Customer = events.Customer
+
+// Channels a ticket can arrive through.
+var Channels = []string{"email", "chat", "phone", "social", "web", "api"}
+
+// Urgencies, lowest first.
+var Urgencies = []string{"low", "medium", "high", "critical"}
+
+// Priorities, most urgent first.
+var Priorities = []string{"P1", "P2", "P3", "P4"}
+
+// CustomerInput identifies a customer (by email, phone or external id) and
+// optionally sets their attributes.
+type CustomerInput struct {
+	Email        string `json:"email,omitempty"`
+	Phone        string `json:"phone,omitempty"`
+	ExternalID   string `json:"external_id,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Tier         string `json:"tier,omitempty"`
+	Region       string `json:"region,omitempty"`
+	Organisation string `json:"organisation,omitempty"`
+}
+
+// Empty reports whether no identity is given.
+func (c CustomerInput) Empty() bool { return c.Email == "" && c.Phone == "" && c.ExternalID == "" }
+
+// CreateInput is a new ticket.
+type CreateInput struct {
+	ExternalID   string         `json:"external_id,omitempty"`
+	Subject      string         `json:"subject"`
+	Description  string         `json:"description,omitempty"`
+	Type         string         `json:"type,omitempty"`
+	Category     string         `json:"category,omitempty"`
+	Product      string         `json:"product,omitempty"`
+	Channel      string         `json:"channel,omitempty"`
+	Urgency      string         `json:"urgency,omitempty"`
+	Priority     string         `json:"priority,omitempty"`
+	Customer     CustomerInput  `json:"customer"`
+	OrderRef     string         `json:"order_ref,omitempty"`
+	Tags         []string       `json:"tags,omitempty"`
+	CustomFields map[string]any `json:"custom_fields,omitempty"`
+	Assignee     string         `json:"assignee,omitempty"`
+	Team         string         `json:"team,omitempty"`
+	Region       string         `json:"region,omitempty"`
+}
+
+// Patch changes some fields of a ticket; nil means unchanged. In
+// CustomFields a null value removes the field.
+type Patch struct {
+	Subject      *string        `json:"subject,omitempty"`
+	Description  *string        `json:"description,omitempty"`
+	Type         *string        `json:"type,omitempty"`
+	Category     *string        `json:"category,omitempty"`
+	Product      *string        `json:"product,omitempty"`
+	Channel      *string        `json:"channel,omitempty"`
+	Urgency      *string        `json:"urgency,omitempty"`
+	Priority     *string        `json:"priority,omitempty"`
+	OrderRef     *string        `json:"order_ref,omitempty"`
+	Tags         *[]string      `json:"tags,omitempty"`
+	CustomFields map[string]any `json:"custom_fields,omitempty"`
+	Assignee     *string        `json:"assignee,omitempty"`
+	Team         *string        `json:"team,omitempty"`
+	Region       *string        `json:"region,omitempty"`
+	Resolution   *string        `json:"resolution,omitempty"`
+	SLABreached  *bool          `json:"sla_breached,omitempty"`
+}
+
+// TransitionInput moves a ticket to another workflow state.
+type TransitionInput struct {
+	To            string `json:"to"`
+	PendingReason string `json:"pending_reason,omitempty"`
+	Resolution    string `json:"resolution,omitempty"`
+	Comment       string `json:"comment,omitempty"` // why; recorded as the event's reason
+}
+
+// Actor is the authenticated caller of a service method.
+type Actor struct {
+	UserID int64
+	Name   string
+	Role   string
+}
+
+func (a Actor) event() events.Actor { return events.Actor{ID: a.UserID, Name: a.Name, Role: a.Role} }
+
+// HistoryEntry is one audited change of a ticket.
+type HistoryEntry struct {
+	Version int64           `json:"version"`
+	EventID string          `json:"event_id"`
+	Type    events.Type     `json:"type"`
+	At      time.Time       `json:"at"`
+	Actor   events.Actor    `json:"actor"`
+	Source  events.Source   `json:"source"`
+	Reason  string          `json:"reason,omitempty"`
+	Changes []events.Change `json:"changes"`
+}
+
+// ListQuery filters and pages the ticket list.
+type ListQuery struct {
+	Status      []string
+	Team        string
+	Assignee    string
+	Priority    string
+	CustomerID  int64
+	RequesterID int64 // set for client tokens: only their own tickets
+	Q           string
+	Sort        string // one of SortKeys, "-" prefix for descending
+	Cursor      string
+	Limit       int
+}
+
+// SortKeys are the sortable ticket columns.
+var SortKeys = []string{"created_at", "updated_at", "priority", "id"}
+
+// ListPage is one page of tickets.
+type ListPage struct {
+	Tickets    []Ticket `json:"tickets"`
+	NextCursor string   `json:"next_cursor,omitempty"`
+}
+
+// IdempotencyRecord is a remembered create.
+type IdempotencyRecord struct {
+	RequestHash string
+	TicketID    int64
+}
+
+// Store persists tickets, their audit trail and their change events.
+type Store interface {
+	// InTx runs fn in one transaction; an error from fn rolls everything back.
+	InTx(ctx context.Context, fn func(Tx) error) error
+	GetTicket(ctx context.Context, id int64) (*Ticket, error)
+	ListTickets(ctx context.Context, q ListQuery) (ListPage, error)
+	History(ctx context.Context, ticketID int64) ([]HistoryEntry, error)
+	Events(ctx context.Context, after int64, limit int) ([]events.Event, error)
+	GetCustomer(ctx context.Context, id int64) (*Customer, error)
+	CustomerTickets(ctx context.Context, customerID int64, limit int) ([]Ticket, error)
+	FieldDefs(ctx context.Context) ([]FieldDef, error)
+	PutFieldDef(ctx context.Context, d FieldDef) error
+	DeleteFieldDef(ctx context.Context, name string) error
+}
+
+// Tx is the write side of a store inside one transaction.
+type Tx interface {
+	TicketForUpdate(ctx context.Context, id int64) (*Ticket, error)
+	TicketByExternalID(ctx context.Context, externalID string) (*Ticket, error)
+	InsertTicket(ctx context.Context, t *Ticket) error // sets t.ID
+	UpdateTicket(ctx context.Context, t *Ticket, prevVersion int64) error
+	// AppendEvent writes the event to the log and the audit trail; it sets e.Seq.
+	AppendEvent(ctx context.Context, e *events.Event) error
+	FindCustomer(ctx context.Context, in CustomerInput) (*Customer, error) // nil when unknown
+	SaveCustomer(ctx context.Context, c *Customer, now time.Time) error   // insert when c.ID == 0
+	InsertComment(ctx context.Context, ticketID int64, c *events.Comment, author events.Actor, at time.Time) error
+	Idempotency(ctx context.Context, userID int64, key string) (*IdempotencyRecord, error)
+	SaveIdempotency(ctx context.Context, userID int64, key string, rec IdempotencyRecord, now time.Time) error
+}

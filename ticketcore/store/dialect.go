@@ -1,0 +1,56 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+)
+
+// dialect holds the few differences between SQLite and PostgreSQL.
+type dialect struct {
+	name string
+	// rebind turns ? placeholders into the dialect's own.
+	rebind func(string) string
+	// forUpdate is appended to a SELECT that reads a row about to be changed.
+	forUpdate string
+	// beforeEvent runs before an event is appended; PostgreSQL serialises
+	// appenders so that seq order is commit order (readers paging by seq
+	// would otherwise skip a lower seq that commits late).
+	beforeEvent string
+	// like is the case-insensitive match operator.
+	like string
+}
+
+var sqliteDialect = dialect{
+	name:   "sqlite",
+	rebind: func(q string) string { return q },
+	like:   "LIKE",
+}
+
+var postgresDialect = dialect{
+	name:        "postgres",
+	rebind:      rebindDollar,
+	forUpdate:   " FOR UPDATE",
+	beforeEvent: "SELECT pg_advisory_xact_lock(7303050)",
+	like:        "ILIKE",
+}
+
+// rebindDollar replaces each ? outside quotes with $1, $2, ...
+func rebindDollar(q string) string {
+	var b strings.Builder
+	n := 0
+	inQuote := false
+	for _, r := range q {
+		switch {
+		case r == '\'':
+			inQuote = !inQuote
+			b.WriteRune(r)
+		case r == '?' && !inQuote:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

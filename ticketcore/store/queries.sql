@@ -1,0 +1,131 @@
+-- Queries shared by both dialects, written with ? placeholders; the
+-- PostgreSQL dialect rebinds them to $n when the store opens.
+
+-- name: get-ticket
+SELECT doc FROM tickets WHERE id = ?;
+
+-- name: get-ticket-by-external-id
+SELECT doc FROM tickets WHERE external_id = ?;
+
+-- name: insert-ticket
+INSERT INTO tickets (version, external_id, subject, description, status, priority, team, assignee,
+                     customer_id, requester_id, created_at, updated_at, doc)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: set-ticket-doc
+UPDATE tickets SET doc = ? WHERE id = ?;
+
+-- name: update-ticket
+UPDATE tickets
+SET version = ?, external_id = ?, subject = ?, description = ?, status = ?, priority = ?, team = ?, assignee = ?,
+    customer_id = ?, updated_at = ?, doc = ?
+WHERE id = ? AND version = ?;
+
+-- name: insert-event
+INSERT INTO events (id, ticket_id, ticket_version, type, at, payload)
+VALUES (?, ?, ?, ?, ?, ?)
+RETURNING seq;
+
+-- name: insert-change
+INSERT INTO ticket_changes (ticket_id, version, event_id, type, at, actor_id, actor_name, actor_role, source, reason, changes)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: events-after
+SELECT seq, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?;
+
+-- name: history
+SELECT version, event_id, type, at, actor_id, actor_name, actor_role, source, reason, changes
+FROM ticket_changes WHERE ticket_id = ? ORDER BY version;
+
+-- name: find-customer
+SELECT id, email, phone, external_id, name, tier, region, organisation
+FROM customers
+WHERE (email <> '' AND email = ?) OR (phone <> '' AND phone = ?) OR (external_id <> '' AND external_id = ?)
+ORDER BY CASE WHEN email = ? THEN 0 WHEN external_id = ? THEN 1 ELSE 2 END, id
+LIMIT 1;
+
+-- name: get-customer
+SELECT id, email, phone, external_id, name, tier, region, organisation FROM customers WHERE id = ?;
+
+-- name: insert-customer
+INSERT INTO customers (email, phone, external_id, name, tier, region, organisation, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: update-customer
+UPDATE customers SET email = ?, phone = ?, external_id = ?, name = ?, tier = ?, region = ?, organisation = ?, updated_at = ?
+WHERE id = ?;
+
+-- name: customer-tickets
+SELECT doc FROM tickets WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?;
+
+-- name: insert-comment
+INSERT INTO comments (ticket_id, author_id, author_name, body, public, created_at)
+VALUES (?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: field-defs
+SELECT def FROM field_defs ORDER BY name;
+
+-- name: put-field-def
+INSERT INTO field_defs (name, def, updated_at) VALUES (?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET def = excluded.def, updated_at = excluded.updated_at;
+
+-- name: delete-field-def
+DELETE FROM field_defs WHERE name = ?;
+
+-- name: get-idempotency
+SELECT request_hash, ticket_id FROM idempotency_keys WHERE user_id = ? AND key = ?;
+
+-- name: insert-idempotency
+INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id, created_at) VALUES (?, ?, ?, ?, ?);
+
+-- name: insert-user
+INSERT INTO users (login, name, email, role, password_hash, active, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: get-user
+SELECT id, login, name, email, role, password_hash, active, created_at FROM users WHERE id = ?;
+
+-- name: get-user-by-login
+SELECT id, login, name, email, role, password_hash, active, created_at FROM users WHERE login = ?;
+
+-- name: list-users
+SELECT id, login, name, email, role, password_hash, active, created_at FROM users ORDER BY id;
+
+-- name: update-user
+UPDATE users SET name = ?, email = ?, role = ?, password_hash = ?, active = ? WHERE id = ?;
+
+-- name: count-users
+SELECT COUNT(*) FROM users;
+
+-- name: insert-token
+INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: user-by-token
+SELECT u.id, u.login, u.name, u.email, u.role, u.password_hash, u.active, u.created_at
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = ? AND t.revoked_at IS NULL;
+
+-- name: list-tokens
+SELECT id, user_id, name, prefix, created_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id;
+
+-- name: revoke-token
+UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL;
+
+-- name: insert-session
+INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?);
+
+-- name: user-by-session
+SELECT u.id, u.login, u.name, u.email, u.role, u.password_hash, u.active, u.created_at
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id_hash = ? AND s.expires_at > ?;
+
+-- name: delete-session
+DELETE FROM sessions WHERE id_hash = ?;
+
+-- name: delete-expired-sessions
+DELETE FROM sessions WHERE expires_at <= ?;

@@ -1,0 +1,211 @@
+// Package store persists tickets, their audit trail, their change events and
+// users in SQLite (embedded default) or PostgreSQL (scale-out), behind the
+// same code: the SQL lives in embedded files, and the few places where the
+// dialects differ are in dialect.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/deskmine/deskmine/ticketcore"
+	"github.com/deskmine/deskmine/ticketcore/auth"
+)
+
+//go:embed queries.sql
+var queriesSQL string
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Store is a ticket store on one database.
+type Store struct {
+	d       dialect
+	write   *sql.DB // SQLite: one connection, so writers queue instead of failing busy
+	read    *sql.DB
+	q       map[string]string
+	sqlPath string // SQLite file, empty for PostgreSQL
+}
+
+var (
+	_ ticketcore.Store = (*Store)(nil)
+	_ auth.Store       = (*Store)(nil)
+)
+
+// IsPostgres reports whether a DSN selects PostgreSQL.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the store named by dsn: a postgres:// URL selects PostgreSQL;
+// anything else is taken as a SQLite database file path. Migrations run on open.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	var s *Store
+	var err error
+	if IsPostgres(dsn) {
+		s, err = openPostgres(dsn)
+	} else {
+		s, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.prepare(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	// synchronous=NORMAL in WAL mode never corrupts and loses nothing on a
+	// process crash; only an OS crash may lose the last commits. _txlock=immediate
+	// takes the write lock at BEGIN so two writers never deadlock on upgrade.
+	params := "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=on&_cache_size=-65536"
+	w, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+params+"&_query_only=true")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &Store{d: sqliteDialect, write: w, read: r, sqlPath: path}, nil
+}
+
+func openPostgres(dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	return &Store{d: postgresDialect, write: db, read: db}, nil
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// DB returns the writing database handle, for tools that need raw access.
+func (s *Store) DB() *sql.DB { return s.write }
+
+// Close closes the database handles.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.write.PingContext(ctx) }
+
+func (s *Store) prepare() error {
+	q, err := parseQueries(queriesSQL)
+	if err != nil {
+		return err
+	}
+	for name, text := range q {
+		q[name] = s.d.rebind(text)
+	}
+	s.q = q
+	return nil
+}
+
+// query returns a named query; a missing name is a programming error caught by tests.
+func (s *Store) query(name string) string {
+	q, ok := s.q[name]
+	if !ok {
+		panic("store: no query named " + name)
+	}
+	return q
+}
+
+// parseQueries splits a file of "-- name: x" sections into a map.
+func parseQueries(text string) (map[string]string, error) {
+	out := map[string]string{}
+	var name string
+	var b strings.Builder
+	flush := func() error {
+		if name == "" {
+			return nil
+		}
+		q := strings.TrimSpace(b.String())
+		if q == "" {
+			return fmt.Errorf("query %s is empty", name)
+		}
+		if _, dup := out[name]; dup {
+			return fmt.Errorf("query %s is defined twice", name)
+		}
+		out[name] = strings.TrimSuffix(q, ";")
+		return nil
+	}
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if n, ok := strings.CutPrefix(trimmed, "-- name:"); ok {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			name = strings.TrimSpace(n)
+			b.Reset()
+			continue
+		}
+		if strings.HasPrefix(trimmed, "--") || name == "" {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return false
+}
