@@ -28,11 +28,11 @@ type FieldDef struct {
 	Name        string    `json:"name"`
 	Label       string    `json:"label"`
 	Kind        FieldKind `json:"kind"`
-	Options     []string  `json:"options,omitempty"`     // for enum and multi_enum
+	Options     []string  `json:"options,omitempty"`      // for enum and multi_enum
 	RequiredFor []string  `json:"required_for,omitempty"` // ticket types that must carry it
-	MaxLength   int       `json:"max_length,omitempty"`  // for text; 0 means 2000
-	Min         *float64  `json:"min,omitempty"`         // for number
-	Max         *float64  `json:"max,omitempty"`         // for number
+	MaxLength   int       `json:"max_length,omitempty"`   // for text; 0 means 2000
+	Min         *float64  `json:"min,omitempty"`          // for number
+	Max         *float64  `json:"max,omitempty"`          // for number
 }
 
 var fieldNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)

@@ -164,7 +164,7 @@ type Tx interface {
 	// AppendEvent writes the event to the log and the audit trail; it sets e.Seq.
 	AppendEvent(ctx context.Context, e *events.Event) error
 	FindCustomer(ctx context.Context, in CustomerInput) (*Customer, error) // nil when unknown
-	SaveCustomer(ctx context.Context, c *Customer, now time.Time) error   // insert when c.ID == 0
+	SaveCustomer(ctx context.Context, c *Customer, now time.Time) error    // insert when c.ID == 0
 	InsertComment(ctx context.Context, ticketID int64, c *events.Comment, author events.Actor, at time.Time) error
 	Idempotency(ctx context.Context, userID int64, key string) (*IdempotencyRecord, error)
 	SaveIdempotency(ctx context.Context, userID int64, key string, rec IdempotencyRecord, now time.Time) error

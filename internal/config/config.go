@@ -1,0 +1,199 @@
+// Package config holds the one typed configuration of the deskmine binary.
+//
+// A Config is filled in layers; a later layer overrides an earlier one, key by
+// key:
+//
+//  1. built-in defaults, Default();
+//  2. an optional YAML file, named by the --config flag or, when that flag is
+//     not given, by the DESKMINE_CONFIG environment variable;
+//  3. environment variables DESKMINE_SECTION__KEY (DESKMINE_HTTP__ADDR,
+//     DESKMINE_STORE__DSN), or DESKMINE_KEY for top-level keys (DESKMINE_DATA);
+//  4. command-line flags that were explicitly set (--addr, --dsn, ...).
+//
+// Flags therefore always win. The usual call sequence is
+//
+//	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+//	cfg := config.Default()
+//	config.RegisterFlags(fs, &cfg)
+//	if err := fs.Parse(args); err != nil { ... }
+//	if err := config.Resolve(&cfg, fs, os.Environ()); err != nil { ... }
+//
+// or, in one call, config.Load(fs, args, os.Environ()). Resolve ends with
+// Validate, so a Config it returns without error is usable.
+//
+// Mistakes are refused rather than ignored: an unknown YAML key, an unknown
+// DESKMINE_* variable (DESKMINE_TEST_* excepted, they belong to tests) and a
+// value of the wrong type are all errors that name the key or variable.
+//
+// Names follow one rule: the YAML key path http.read_timeout is the variable
+// DESKMINE_HTTP__READ_TIMEOUT (sections joined by a double underscore,
+// upper-cased). Lists are comma-separated in the environment. The ticket
+// workflow can only be set in the file. docs/configuration.md lists every
+// setting.
+//
+// This package imports nothing from the project; cmd converts
+// TicketsConfig.Workflow into a ticketcore.Workflow.
+package config
+
+import (
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of the deskmine binary.
+type Config struct {
+	// Data is the data directory: the default SQLite database and other local
+	// state live here.
+	Data string `yaml:"data"`
+	// HTTP configures the web server.
+	HTTP HTTPConfig `yaml:"http"`
+	// Store selects the database.
+	Store StoreConfig `yaml:"store"`
+	// Log configures the process log.
+	Log LogConfig `yaml:"log"`
+	// Tickets configures ticket vocabulary and the status workflow.
+	Tickets TicketsConfig `yaml:"tickets"`
+	// Demo loads demo data on start when the store is empty.
+	Demo bool `yaml:"demo"`
+}
+
+// HTTPConfig configures the web server.
+type HTTPConfig struct {
+	// Addr is the host:port to listen on.
+	Addr string `yaml:"addr"`
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds writing a response, from the end of the request read.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// ShutdownTimeout is how long in-flight requests get to finish on shutdown.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// MaxBodyBytes is the largest request body accepted, in bytes.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// SessionTTL is how long a login session lasts.
+	SessionTTL time.Duration `yaml:"session_ttl"`
+	// SecureCookies marks session cookies Secure (HTTPS only); turn it on
+	// whenever deskmine is served over HTTPS, directly or behind a proxy.
+	SecureCookies bool `yaml:"secure_cookies"`
+}
+
+// StoreConfig selects the database.
+type StoreConfig struct {
+	// DSN is a postgres:// (or postgresql://) URL for PostgreSQL, or a SQLite
+	// file path; empty means SQLite at <data>/deskmine.db. See Config.StoreDSN.
+	DSN string `yaml:"dsn"`
+}
+
+// LogConfig configures the process log.
+type LogConfig struct {
+	// Level is the lowest level logged: debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is text (key=value lines) or json (one object per line).
+	Format string `yaml:"format"`
+}
+
+// TicketsConfig configures ticket vocabulary and the status workflow.
+type TicketsConfig struct {
+	// Types are the allowed ticket types; the first is the default type.
+	Types []string `yaml:"types"`
+	// CustomerTiers are the allowed customer tiers.
+	CustomerTiers []string `yaml:"customer_tiers"`
+	// RequireCustomer refuses API-created tickets without a customer identity.
+	RequireCustomer bool `yaml:"require_customer"`
+	// Workflow is the ticket status state machine; nil means the built-in
+	// default (new, open, pending, resolved, closed). File only: it has no
+	// environment variable or flag.
+	Workflow *WorkflowConfig `yaml:"workflow" env:"-"`
+}
+
+// WorkflowConfig is a ticket status state machine as written in the file. It
+// mirrors ticketcore.Workflow field for field.
+type WorkflowConfig struct {
+	// Initial is the state of a new ticket; it must be one of States.
+	Initial string `yaml:"initial"`
+	// States are the workflow states, in display order.
+	States []StateConfig `yaml:"states"`
+	// Transitions are the allowed moves between states.
+	Transitions []TransitionConfig `yaml:"transitions"`
+}
+
+// StateConfig is one workflow state.
+type StateConfig struct {
+	// Name is the state as shown and stored, e.g. "waiting".
+	Name string `yaml:"name"`
+	// Kind gives the state its meaning for timestamps and analytics: new,
+	// open, pending, resolved or closed.
+	Kind string `yaml:"kind"`
+	// PendingReasons are the reasons allowed when entering a pending state;
+	// empty means any reason. Only a state of kind pending may have them.
+	PendingReasons []string `yaml:"pending_reasons"`
+}
+
+// TransitionConfig is an allowed move between two states.
+type TransitionConfig struct {
+	// From is the state the ticket is in.
+	From string `yaml:"from"`
+	// To is the state the ticket may move to.
+	To string `yaml:"to"`
+}
+
+// Default returns the configuration of a fresh installation.
+func Default() Config {
+	return Config{
+		Data: "./data",
+		HTTP: HTTPConfig{
+			Addr:            "127.0.0.1:8080",
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    30 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+			MaxBodyBytes:    2 << 20,
+			SessionTTL:      12 * time.Hour,
+		},
+		Log: LogConfig{Level: "info", Format: "text"},
+		Tickets: TicketsConfig{
+			Types:           []string{"question", "incident", "problem", "request", "complaint"},
+			CustomerTiers:   []string{"standard", "premium", "vip", "enterprise"},
+			RequireCustomer: true,
+		},
+	}
+}
+
+// StoreDSN returns the DSN to open the store with: Store.DSN when set,
+// otherwise the SQLite file deskmine.db in the data directory.
+func (c Config) StoreDSN() string {
+	if c.Store.DSN != "" {
+		return c.Store.DSN
+	}
+	return filepath.Join(c.Data, "deskmine.db")
+}
+
+// isPostgres reports whether a DSN selects PostgreSQL rather than SQLite, by
+// the same rule as ticketcore/store.IsPostgres.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Logger returns a logger writing to w at Log.Level in Log.Format. Values
+// that did not pass Validate fall back to info and text.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	level, ok := logLevels[c.Log.Level]
+	if !ok {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// logLevels maps the accepted Log.Level values to slog levels. It is never
+// written to.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}

@@ -1,0 +1,164 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// stateKinds are the accepted StateConfig.Kind values, as in ticketcore.
+var stateKinds = []string{"new", "open", "pending", "resolved", "closed"}
+
+// Validate reports every problem in c, joined, each starting with the key
+// path of the setting ("http.addr: ...").
+func (c Config) Validate() error {
+	var p problems
+	if strings.TrimSpace(c.Data) == "" {
+		p.add("data", "must not be empty")
+	}
+
+	p.addErr("http.addr", checkAddr(c.HTTP.Addr))
+	p.positive("http.read_timeout", c.HTTP.ReadTimeout)
+	p.positive("http.write_timeout", c.HTTP.WriteTimeout)
+	p.positive("http.shutdown_timeout", c.HTTP.ShutdownTimeout)
+	p.positive("http.session_ttl", c.HTTP.SessionTTL)
+	if c.HTTP.MaxBodyBytes <= 0 {
+		p.add("http.max_body_bytes", fmt.Sprintf("must be positive, got %d", c.HTTP.MaxBodyBytes))
+	}
+
+	p.addErr("store.dsn", checkDSN(c.Store.DSN))
+
+	if _, ok := logLevels[c.Log.Level]; !ok {
+		p.add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		p.add("log.format", fmt.Sprintf("%q is not one of text, json", c.Log.Format))
+	}
+
+	p.list("tickets.types", c.Tickets.Types)
+	p.list("tickets.customer_tiers", c.Tickets.CustomerTiers)
+	if w := c.Tickets.Workflow; w != nil {
+		p.workflow("tickets.workflow", *w)
+	}
+	return errors.Join(p...)
+}
+
+// problems collects validation errors.
+type problems []error
+
+func (p *problems) add(path, msg string) { *p = append(*p, fmt.Errorf("%s: %s", path, msg)) }
+
+func (p *problems) addErr(path string, err error) {
+	if err != nil {
+		p.add(path, err.Error())
+	}
+}
+
+func (p *problems) positive(path string, d time.Duration) {
+	if d <= 0 {
+		p.add(path, fmt.Sprintf("must be positive, got %s", d))
+	}
+}
+
+// list checks a non-empty list of distinct, non-blank, unpadded names.
+func (p *problems) list(path string, items []string) {
+	if len(items) == 0 {
+		p.add(path, "must not be empty")
+		return
+	}
+	p.names(path, items)
+}
+
+// names checks that items are distinct, non-blank and unpadded.
+func (p *problems) names(path string, items []string) {
+	for i, s := range items {
+		switch {
+		case s == "" || strings.TrimSpace(s) != s:
+			p.add(fmt.Sprintf("%s[%d]", path, i), fmt.Sprintf("%q is empty or padded with spaces", s))
+		case slices.Index(items, s) < i:
+			p.add(fmt.Sprintf("%s[%d]", path, i), fmt.Sprintf("%q is listed twice", s))
+		}
+	}
+}
+
+// workflow applies ticketcore.Workflow.Validate's rules, reporting all
+// problems with their paths, and refuses pending reasons on a state that is
+// not pending (ticketcore would never use them).
+func (p *problems) workflow(path string, w WorkflowConfig) {
+	if len(w.States) == 0 {
+		p.add(path+".states", "must not be empty")
+	}
+	seen := map[string]bool{}
+	for i, s := range w.States {
+		sp := fmt.Sprintf("%s.states[%d]", path, i)
+		switch {
+		case s.Name == "" || strings.TrimSpace(s.Name) != s.Name:
+			p.add(sp+".name", fmt.Sprintf("%q is empty or padded with spaces", s.Name))
+		case seen[s.Name]:
+			p.add(sp+".name", fmt.Sprintf("state %q is defined twice", s.Name))
+		}
+		seen[s.Name] = true
+		if !slices.Contains(stateKinds, s.Kind) {
+			p.add(sp+".kind", fmt.Sprintf("%q is not one of %s", s.Kind, strings.Join(stateKinds, ", ")))
+		}
+		if len(s.PendingReasons) > 0 && s.Kind != "pending" {
+			p.add(sp+".pending_reasons", "only a state of kind pending takes reasons")
+		}
+		p.names(sp+".pending_reasons", s.PendingReasons)
+	}
+	if len(w.States) > 0 && !seen[w.Initial] {
+		p.add(path+".initial", fmt.Sprintf("%q is not one of the states", w.Initial))
+	}
+	for i, t := range w.Transitions {
+		tp := fmt.Sprintf("%s.transitions[%d]", path, i)
+		if !seen[t.From] {
+			p.add(tp+".from", fmt.Sprintf("%q is not one of the states", t.From))
+		}
+		if !seen[t.To] {
+			p.add(tp+".to", fmt.Sprintf("%q is not one of the states", t.To))
+		}
+		if t.From == t.To {
+			p.add(tp, fmt.Sprintf("%s -> %s goes nowhere", t.From, t.To))
+		}
+	}
+}
+
+// checkAddr accepts host:port with a numeric port; the host may be empty
+// (all interfaces) and the port 0 (any free port).
+func checkAddr(addr string) error {
+	if addr == "" {
+		return errors.New("must not be empty; use host:port, such as 127.0.0.1:8080 or :8080")
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q has no valid port number", addr)
+	}
+	return nil
+}
+
+// checkDSN accepts empty, a postgres URL or a SQLite file path, the forms
+// ticketcore/store.Open understands.
+func checkDSN(dsn string) error {
+	switch {
+	case dsn == "":
+		return nil
+	case isPostgres(dsn):
+		if _, err := url.Parse(dsn); err != nil {
+			return errors.New("is not a valid postgres URL") // err would echo the password
+		}
+		return nil
+	case strings.Contains(dsn, "://"):
+		return errors.New("only postgres:// URLs and SQLite file paths are supported")
+	case strings.HasPrefix(dsn, "file:") || strings.Contains(dsn, "?"):
+		return fmt.Errorf("%q is not a plain SQLite file path (deskmine sets its own SQLite options)", dsn)
+	}
+	return nil
+}
