@@ -10,8 +10,6 @@ type dialect struct {
 	name string
 	// rebind turns ? placeholders into the dialect's own.
 	rebind func(string) string
-	// forUpdate is appended to a SELECT that reads a row about to be changed.
-	forUpdate string
 	// beforeEvent runs before an event is appended; PostgreSQL serialises
 	// appenders so that seq order is commit order (readers paging by seq
 	// would otherwise skip a lower seq that commits late).
@@ -21,15 +19,16 @@ type dialect struct {
 }
 
 var sqliteDialect = dialect{
-	name:   "sqlite",
-	rebind: func(q string) string { return q },
+	name: "sqlite",
+	// SQLite has no row locks: a write transaction (BEGIN IMMEDIATE) holds
+	// the database's one write lock, which is stronger than FOR UPDATE.
+	rebind: func(q string) string { return strings.ReplaceAll(q, " FOR UPDATE", "") },
 	like:   "LIKE",
 }
 
 var postgresDialect = dialect{
 	name:        "postgres",
 	rebind:      rebindDollar,
-	forUpdate:   " FOR UPDATE",
 	beforeEvent: "SELECT pg_advisory_xact_lock(7303050)",
 	like:        "ILIKE",
 }

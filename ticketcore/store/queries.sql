@@ -1,20 +1,26 @@
 -- Queries shared by both dialects, written with ? placeholders; the
 -- PostgreSQL dialect rebinds them to $n when the store opens.
 
+-- The doc column holds the ticket's JSON without its id (the row id is the
+-- id; writing it into doc would cost a second write per created ticket).
+
 -- name: get-ticket
-SELECT doc FROM tickets WHERE id = ?;
+SELECT id, doc FROM tickets WHERE id = ?;
+
+-- name: get-ticket-for-update
+SELECT id, doc FROM tickets WHERE id = ? FOR UPDATE;
 
 -- name: get-ticket-by-external-id
-SELECT doc FROM tickets WHERE external_id = ?;
+SELECT id, doc FROM tickets WHERE external_id = ?;
+
+-- name: get-ticket-by-external-id-for-update
+SELECT id, doc FROM tickets WHERE external_id = ? FOR UPDATE;
 
 -- name: insert-ticket
 INSERT INTO tickets (version, external_id, subject, description, status, priority, team, assignee,
                      customer_id, requester_id, created_at, updated_at, doc)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING id;
-
--- name: set-ticket-doc
-UPDATE tickets SET doc = ? WHERE id = ?;
 
 -- name: update-ticket
 UPDATE tickets
@@ -39,11 +45,15 @@ SELECT version, event_id, type, at, actor_id, actor_name, actor_role, source, re
 FROM ticket_changes WHERE ticket_id = ? ORDER BY version;
 
 -- name: find-customer
-SELECT id, email, phone, external_id, name, tier, region, organisation
-FROM customers
-WHERE (email <> '' AND email = ?) OR (phone <> '' AND phone = ?) OR (external_id <> '' AND external_id = ?)
-ORDER BY CASE WHEN email = ? THEN 0 WHEN external_id = ? THEN 1 ELSE 2 END, id
-LIMIT 1;
+-- Three index lookups rather than one OR, which would scan; email wins over
+-- external id, which wins over phone.
+SELECT id, email, phone, external_id, name, tier, region, organisation FROM (
+    SELECT 0 AS rank, c.* FROM customers c WHERE email = ? AND email <> ''
+    UNION ALL
+    SELECT 1 AS rank, c.* FROM customers c WHERE external_id = ? AND external_id <> ''
+    UNION ALL
+    SELECT 2 AS rank, c.* FROM customers c WHERE phone = ? AND phone <> ''
+) m ORDER BY rank LIMIT 1;
 
 -- name: get-customer
 SELECT id, email, phone, external_id, name, tier, region, organisation FROM customers WHERE id = ?;
@@ -58,7 +68,7 @@ UPDATE customers SET email = ?, phone = ?, external_id = ?, name = ?, tier = ?, 
 WHERE id = ?;
 
 -- name: customer-tickets
-SELECT doc FROM tickets WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?;
+SELECT id, doc FROM tickets WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?;
 
 -- name: insert-comment
 INSERT INTO comments (ticket_id, author_id, author_name, body, public, created_at)

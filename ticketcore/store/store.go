@@ -33,7 +33,8 @@ type Store struct {
 	d       dialect
 	write   *sql.DB // SQLite: one connection, so writers queue instead of failing busy
 	read    *sql.DB
-	q       map[string]string
+	wstmt   map[string]*sql.Stmt // prepared on the writer: a broken query fails at start-up
+	rstmt   map[string]*sql.Stmt // prepared on the readers
 	sqlPath string // SQLite file, empty for PostgreSQL
 }
 
@@ -60,11 +61,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.prepare(); err != nil {
+	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
-	if err := s.Migrate(ctx); err != nil {
+	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -125,7 +126,14 @@ func (s *Store) DB() *sql.DB { return s.write }
 
 // Close closes the database handles.
 func (s *Store) Close() error {
-	err := s.write.Close()
+	var err error
+	for _, st := range s.wstmt {
+		err = errors.Join(err, st.Close())
+	}
+	for _, st := range s.rstmt {
+		err = errors.Join(err, st.Close())
+	}
+	err = errors.Join(err, s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
@@ -135,25 +143,51 @@ func (s *Store) Close() error {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.write.PingContext(ctx) }
 
-func (s *Store) prepare() error {
+// prepare parses queries.sql and prepares every query on the writer and the
+// readers, so a broken query fails at start-up and hot paths skip parsing.
+func (s *Store) prepare(ctx context.Context) error {
 	q, err := parseQueries(queriesSQL)
 	if err != nil {
 		return err
 	}
+	s.wstmt, s.rstmt = map[string]*sql.Stmt{}, map[string]*sql.Stmt{}
 	for name, text := range q {
-		q[name] = s.d.rebind(text)
+		text = s.d.rebind(text)
+		w, err := s.write.PrepareContext(ctx, text)
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", name, err)
+		}
+		s.wstmt[name] = w
+		if s.read == s.write {
+			s.rstmt[name] = w
+			continue
+		}
+		r, err := s.read.PrepareContext(ctx, text)
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", name, err)
+		}
+		s.rstmt[name] = r
 	}
-	s.q = q
 	return nil
 }
 
-// query returns a named query; a missing name is a programming error caught by tests.
-func (s *Store) query(name string) string {
-	q, ok := s.q[name]
+// reader returns a named statement on the read pool; a missing name is a
+// programming error that every test run would hit.
+func (s *Store) reader(name string) *sql.Stmt {
+	st, ok := s.rstmt[name]
 	if !ok {
 		panic("store: no query named " + name)
 	}
-	return q
+	return st
+}
+
+// writer returns a named statement on the writer.
+func (s *Store) writer(name string) *sql.Stmt {
+	st, ok := s.wstmt[name]
+	if !ok {
+		panic("store: no query named " + name)
+	}
+	return st
 }
 
 // parseQueries splits a file of "-- name: x" sections into a map.

@@ -41,11 +41,15 @@ type tx struct {
 	tx *sql.Tx
 }
 
-func decodeTicket(doc string) (*ticketcore.Ticket, error) {
+// stmt binds a prepared writer statement to this transaction.
+func (t *tx) stmt(ctx context.Context, name string) *sql.Stmt { return t.tx.StmtContext(ctx, t.s.writer(name)) }
+
+func decodeTicket(id int64, doc string) (*ticketcore.Ticket, error) {
 	var t ticketcore.Ticket
 	if err := json.Unmarshal([]byte(doc), &t); err != nil {
-		return nil, fmt.Errorf("decode ticket: %w", err)
+		return nil, fmt.Errorf("decode ticket %d: %w", id, err)
 	}
+	t.ID = id
 	if t.Tags == nil {
 		t.Tags = []string{}
 	}
@@ -56,22 +60,34 @@ func decodeTicket(doc string) (*ticketcore.Ticket, error) {
 }
 
 func scanTicket(row *sql.Row) (*ticketcore.Ticket, error) {
+	var id int64
 	var doc string
-	if err := row.Scan(&doc); err != nil {
+	if err := row.Scan(&id, &doc); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ticketcore.ErrNotFound
 		}
 		return nil, err
 	}
-	return decodeTicket(doc)
+	return decodeTicket(id, doc)
+}
+
+// encodeTicket renders the doc column: the ticket without its id.
+func encodeTicket(tk *ticketcore.Ticket) (string, error) {
+	c := *tk
+	c.ID = 0
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return "", fmt.Errorf("encode ticket: %w", err)
+	}
+	return string(b), nil
 }
 
 func (t *tx) TicketForUpdate(ctx context.Context, id int64) (*ticketcore.Ticket, error) {
-	return scanTicket(t.tx.QueryRowContext(ctx, t.s.query("get-ticket")+t.s.d.forUpdate, id))
+	return scanTicket(t.stmt(ctx, "get-ticket-for-update").QueryRowContext(ctx, id))
 }
 
 func (t *tx) TicketByExternalID(ctx context.Context, externalID string) (*ticketcore.Ticket, error) {
-	return scanTicket(t.tx.QueryRowContext(ctx, t.s.query("get-ticket-by-external-id")+t.s.d.forUpdate, externalID))
+	return scanTicket(t.stmt(ctx, "get-ticket-by-external-id-for-update").QueryRowContext(ctx, externalID))
 }
 
 func customerID(tk *ticketcore.Ticket) any {
@@ -82,11 +98,13 @@ func customerID(tk *ticketcore.Ticket) any {
 }
 
 func (t *tx) InsertTicket(ctx context.Context, tk *ticketcore.Ticket) error {
-	// The id is known only after the insert, and the doc carries it: write a
-	// placeholder doc, then the real one, inside the same transaction.
-	err := t.tx.QueryRowContext(ctx, t.s.query("insert-ticket"), tk.Version, tk.ExternalID, tk.Subject, tk.Description,
+	doc, err := encodeTicket(tk)
+	if err != nil {
+		return err
+	}
+	err = t.stmt(ctx, "insert-ticket").QueryRowContext(ctx, tk.Version, tk.ExternalID, tk.Subject, tk.Description,
 		tk.Status, tk.Priority, tk.Team, tk.Assignee, customerID(tk), tk.RequesterID, micros(tk.CreatedAt),
-		micros(tk.UpdatedAt), "{}").Scan(&tk.ID)
+		micros(tk.UpdatedAt), doc).Scan(&tk.ID)
 	if err != nil {
 		if isUnique(err) {
 			return &ticketcore.Error{Code: ticketcore.CodeInvalid, Message: "duplicate external id",
@@ -94,21 +112,16 @@ func (t *tx) InsertTicket(ctx context.Context, tk *ticketcore.Ticket) error {
 		}
 		return err
 	}
-	doc, err := json.Marshal(tk)
-	if err != nil {
-		return fmt.Errorf("encode ticket: %w", err)
-	}
-	_, err = t.tx.ExecContext(ctx, t.s.query("set-ticket-doc"), string(doc), tk.ID)
-	return err
+	return nil
 }
 
 func (t *tx) UpdateTicket(ctx context.Context, tk *ticketcore.Ticket, prevVersion int64) error {
-	doc, err := json.Marshal(tk)
+	doc, err := encodeTicket(tk)
 	if err != nil {
-		return fmt.Errorf("encode ticket: %w", err)
+		return err
 	}
-	res, err := t.tx.ExecContext(ctx, t.s.query("update-ticket"), tk.Version, tk.ExternalID, tk.Subject, tk.Description,
-		tk.Status, tk.Priority, tk.Team, tk.Assignee, customerID(tk), micros(tk.UpdatedAt), string(doc), tk.ID, prevVersion)
+	res, err := t.stmt(ctx, "update-ticket").ExecContext(ctx, tk.Version, tk.ExternalID, tk.Subject, tk.Description,
+		tk.Status, tk.Priority, tk.Team, tk.Assignee, customerID(tk), micros(tk.UpdatedAt), doc, tk.ID, prevVersion)
 	if err != nil {
 		return err
 	}
@@ -132,7 +145,7 @@ func (t *tx) AppendEvent(ctx context.Context, e *events.Event) error {
 	if err != nil {
 		return err
 	}
-	if err := t.tx.QueryRowContext(ctx, t.s.query("insert-event"), e.ID, e.TicketID, e.TicketVersion, string(e.Type),
+	if err := t.stmt(ctx, "insert-event").QueryRowContext(ctx, e.ID, e.TicketID, e.TicketVersion, string(e.Type),
 		micros(e.At), string(payload)).Scan(&e.Seq); err != nil {
 		return fmt.Errorf("insert event: %w", err)
 	}
@@ -140,7 +153,7 @@ func (t *tx) AppendEvent(ctx context.Context, e *events.Event) error {
 	if err != nil {
 		return fmt.Errorf("encode changes: %w", err)
 	}
-	if _, err := t.tx.ExecContext(ctx, t.s.query("insert-change"), e.TicketID, e.TicketVersion, e.ID, string(e.Type),
+	if _, err := t.stmt(ctx, "insert-change").ExecContext(ctx, e.TicketID, e.TicketVersion, e.ID, string(e.Type),
 		micros(e.At), e.Actor.ID, e.Actor.Name, e.Actor.Role, string(e.Source), e.Reason, string(changes)); err != nil {
 		return fmt.Errorf("insert audit row: %w", err)
 	}
@@ -148,7 +161,7 @@ func (t *tx) AppendEvent(ctx context.Context, e *events.Event) error {
 }
 
 func (t *tx) FindCustomer(ctx context.Context, in ticketcore.CustomerInput) (*ticketcore.Customer, error) {
-	c, err := scanCustomer(t.tx.QueryRowContext(ctx, t.s.query("find-customer"), in.Email, in.Phone, in.ExternalID, in.Email, in.ExternalID))
+	c, err := scanCustomer(t.stmt(ctx, "find-customer").QueryRowContext(ctx, in.Email, in.ExternalID, in.Phone))
 	if errors.Is(err, ticketcore.ErrNotFound) {
 		return nil, nil
 	}
@@ -169,10 +182,10 @@ func scanCustomer(row *sql.Row) (*ticketcore.Customer, error) {
 func (t *tx) SaveCustomer(ctx context.Context, c *ticketcore.Customer, now time.Time) error {
 	var err error
 	if c.ID == 0 {
-		err = t.tx.QueryRowContext(ctx, t.s.query("insert-customer"), c.Email, c.Phone, c.ExternalID, c.Name, c.Tier,
+		err = t.stmt(ctx, "insert-customer").QueryRowContext(ctx, c.Email, c.Phone, c.ExternalID, c.Name, c.Tier,
 			c.Region, c.Organisation, micros(now), micros(now)).Scan(&c.ID)
 	} else {
-		_, err = t.tx.ExecContext(ctx, t.s.query("update-customer"), c.Email, c.Phone, c.ExternalID, c.Name, c.Tier,
+		_, err = t.stmt(ctx, "update-customer").ExecContext(ctx, c.Email, c.Phone, c.ExternalID, c.Name, c.Tier,
 			c.Region, c.Organisation, micros(now), c.ID)
 	}
 	if err != nil && isUnique(err) {
@@ -184,12 +197,12 @@ func (t *tx) SaveCustomer(ctx context.Context, c *ticketcore.Customer, now time.
 }
 
 func (t *tx) InsertComment(ctx context.Context, ticketID int64, c *events.Comment, author events.Actor, at time.Time) error {
-	return t.tx.QueryRowContext(ctx, t.s.query("insert-comment"), ticketID, author.ID, author.Name, c.Body, c.Public, micros(at)).Scan(&c.ID)
+	return t.stmt(ctx, "insert-comment").QueryRowContext(ctx, ticketID, author.ID, author.Name, c.Body, c.Public, micros(at)).Scan(&c.ID)
 }
 
 func (t *tx) Idempotency(ctx context.Context, userID int64, key string) (*ticketcore.IdempotencyRecord, error) {
 	var rec ticketcore.IdempotencyRecord
-	err := t.tx.QueryRowContext(ctx, t.s.query("get-idempotency"), userID, key).Scan(&rec.RequestHash, &rec.TicketID)
+	err := t.stmt(ctx, "get-idempotency").QueryRowContext(ctx, userID, key).Scan(&rec.RequestHash, &rec.TicketID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -200,7 +213,7 @@ func (t *tx) Idempotency(ctx context.Context, userID int64, key string) (*ticket
 }
 
 func (t *tx) SaveIdempotency(ctx context.Context, userID int64, key string, rec ticketcore.IdempotencyRecord, now time.Time) error {
-	_, err := t.tx.ExecContext(ctx, t.s.query("insert-idempotency"), userID, key, rec.RequestHash, rec.TicketID, micros(now))
+	_, err := t.stmt(ctx, "insert-idempotency").ExecContext(ctx, userID, key, rec.RequestHash, rec.TicketID, micros(now))
 	if err != nil && isUnique(err) {
 		// A concurrent request with the same key committed first.
 		return &ticketcore.Error{Code: ticketcore.CodeConflict, Message: "a request with this Idempotency-Key is in progress; retry"}
@@ -210,32 +223,29 @@ func (t *tx) SaveIdempotency(ctx context.Context, userID int64, key string, rec 
 
 // GetTicket reads one ticket.
 func (s *Store) GetTicket(ctx context.Context, id int64) (*ticketcore.Ticket, error) {
-	return scanTicket(s.read.QueryRowContext(ctx, s.query("get-ticket"), id))
+	return scanTicket(s.reader("get-ticket").QueryRowContext(ctx, id))
 }
 
 // GetCustomer reads one customer.
 func (s *Store) GetCustomer(ctx context.Context, id int64) (*ticketcore.Customer, error) {
-	return scanCustomer(s.read.QueryRowContext(ctx, s.query("get-customer"), id))
+	return scanCustomer(s.reader("get-customer").QueryRowContext(ctx, id))
 }
 
 // CustomerTickets lists a customer's tickets, newest first.
 func (s *Store) CustomerTickets(ctx context.Context, customerID int64, limit int) ([]ticketcore.Ticket, error) {
-	return s.tickets(ctx, s.query("customer-tickets"), customerID, limit)
-}
-
-func (s *Store) tickets(ctx context.Context, q string, args ...any) ([]ticketcore.Ticket, error) {
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	rows, err := s.reader("customer-tickets").QueryContext(ctx, customerID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("query tickets: %w", err)
 	}
 	defer rows.Close()
 	out := []ticketcore.Ticket{}
 	for rows.Next() {
+		var id int64
 		var doc string
-		if err := rows.Scan(&doc); err != nil {
+		if err := rows.Scan(&id, &doc); err != nil {
 			return nil, err
 		}
-		t, err := decodeTicket(doc)
+		t, err := decodeTicket(id, doc)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +256,7 @@ func (s *Store) tickets(ctx context.Context, q string, args ...any) ([]ticketcor
 
 // History returns the audit trail of a ticket, oldest first.
 func (s *Store) History(ctx context.Context, ticketID int64) ([]ticketcore.HistoryEntry, error) {
-	rows, err := s.read.QueryContext(ctx, s.query("history"), ticketID)
+	rows, err := s.reader("history").QueryContext(ctx, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("query history: %w", err)
 	}
@@ -270,7 +280,7 @@ func (s *Store) History(ctx context.Context, ticketID int64) ([]ticketcore.Histo
 
 // Events returns up to limit events with seq > after, in seq order.
 func (s *Store) Events(ctx context.Context, after int64, limit int) ([]events.Event, error) {
-	rows, err := s.read.QueryContext(ctx, s.query("events-after"), after, limit)
+	rows, err := s.reader("events-after").QueryContext(ctx, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("query events: %w", err)
 	}
@@ -294,7 +304,7 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]events.Ev
 
 // FieldDefs lists custom field definitions.
 func (s *Store) FieldDefs(ctx context.Context) ([]ticketcore.FieldDef, error) {
-	rows, err := s.read.QueryContext(ctx, s.query("field-defs"))
+	rows, err := s.reader("field-defs").QueryContext(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("query field definitions: %w", err)
 	}
@@ -320,13 +330,13 @@ func (s *Store) PutFieldDef(ctx context.Context, d ticketcore.FieldDef) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.write.ExecContext(ctx, s.query("put-field-def"), d.Name, string(raw), time.Now().UnixMicro())
+	_, err = s.writer("put-field-def").ExecContext(ctx, d.Name, string(raw), time.Now().UnixMicro())
 	return err
 }
 
 // DeleteFieldDef removes a custom field definition.
 func (s *Store) DeleteFieldDef(ctx context.Context, name string) error {
-	res, err := s.write.ExecContext(ctx, s.query("delete-field-def"), name)
+	res, err := s.writer("delete-field-def").ExecContext(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -401,7 +411,7 @@ func (s *Store) ListTickets(ctx context.Context, q ticketcore.ListQuery) (ticket
 			add("("+col+" "+cmp+" ? OR ("+col+" = ? AND id "+cmp+" ?))", v, v, c.I)
 		}
 	}
-	sqlText := "SELECT doc, " + col + ", id FROM tickets"
+	sqlText := "SELECT id, doc, " + col + " FROM tickets"
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -426,14 +436,14 @@ func (s *Store) ListTickets(ctx context.Context, q ticketcore.ListQuery) (ticket
 		var doc string
 		var v any
 		var id int64
-		if err := rows.Scan(&doc, &v, &id); err != nil {
+		if err := rows.Scan(&id, &doc, &v); err != nil {
 			return ticketcore.ListPage{}, err
 		}
 		if len(page.Tickets) == q.Limit {
 			page.NextCursor = encodeCursor(last)
 			break
 		}
-		t, err := decodeTicket(doc)
+		t, err := decodeTicket(id, doc)
 		if err != nil {
 			return ticketcore.ListPage{}, err
 		}

@@ -27,7 +27,7 @@ func scanUser(r rowScanner) (*auth.User, error) {
 
 // InsertUser stores a new user and sets its id.
 func (s *Store) InsertUser(ctx context.Context, u *auth.User) error {
-	err := s.write.QueryRowContext(ctx, s.query("insert-user"), u.Login, u.Name, u.Email, string(u.Role), u.PasswordHash,
+	err := s.writer("insert-user").QueryRowContext(ctx, u.Login, u.Name, u.Email, string(u.Role), u.PasswordHash,
 		u.Active, micros(u.CreatedAt)).Scan(&u.ID)
 	if err != nil && isUnique(err) {
 		return auth.ErrDuplicate
@@ -37,7 +37,7 @@ func (s *Store) InsertUser(ctx context.Context, u *auth.User) error {
 
 // UpdateUser changes a user's name, email, role, password and active flag.
 func (s *Store) UpdateUser(ctx context.Context, u *auth.User) error {
-	res, err := s.write.ExecContext(ctx, s.query("update-user"), u.Name, u.Email, string(u.Role), u.PasswordHash, u.Active, u.ID)
+	res, err := s.writer("update-user").ExecContext(ctx, u.Name, u.Email, string(u.Role), u.PasswordHash, u.Active, u.ID)
 	if err != nil {
 		return err
 	}
@@ -49,17 +49,17 @@ func (s *Store) UpdateUser(ctx context.Context, u *auth.User) error {
 
 // UserByID reads a user.
 func (s *Store) UserByID(ctx context.Context, id int64) (*auth.User, error) {
-	return scanUser(s.read.QueryRowContext(ctx, s.query("get-user"), id))
+	return scanUser(s.reader("get-user").QueryRowContext(ctx, id))
 }
 
 // UserByLogin reads a user by login.
 func (s *Store) UserByLogin(ctx context.Context, login string) (*auth.User, error) {
-	return scanUser(s.read.QueryRowContext(ctx, s.query("get-user-by-login"), login))
+	return scanUser(s.reader("get-user-by-login").QueryRowContext(ctx, login))
 }
 
 // Users lists every user.
 func (s *Store) Users(ctx context.Context) ([]auth.User, error) {
-	rows, err := s.read.QueryContext(ctx, s.query("list-users"))
+	rows, err := s.reader("list-users").QueryContext(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -78,18 +78,18 @@ func (s *Store) Users(ctx context.Context) ([]auth.User, error) {
 // CountUsers counts users.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, s.query("count-users")).Scan(&n)
+	err := s.reader("count-users").QueryRowContext(ctx).Scan(&n)
 	return n, err
 }
 
 // InsertToken stores a token's hash and metadata.
 func (s *Store) InsertToken(ctx context.Context, t *auth.Token, hash string) error {
-	return s.write.QueryRowContext(ctx, s.query("insert-token"), t.UserID, t.Name, hash, t.Prefix, micros(t.CreatedAt)).Scan(&t.ID)
+	return s.writer("insert-token").QueryRowContext(ctx, t.UserID, t.Name, hash, t.Prefix, micros(t.CreatedAt)).Scan(&t.ID)
 }
 
 // Tokens lists a user's tokens.
 func (s *Store) Tokens(ctx context.Context, userID int64) ([]auth.Token, error) {
-	rows, err := s.read.QueryContext(ctx, s.query("list-tokens"), userID)
+	rows, err := s.reader("list-tokens").QueryContext(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (s *Store) Tokens(ctx context.Context, userID int64) ([]auth.Token, error) 
 
 // RevokeToken marks a token revoked.
 func (s *Store) RevokeToken(ctx context.Context, userID, tokenID int64, at time.Time) error {
-	res, err := s.write.ExecContext(ctx, s.query("revoke-token"), micros(at), tokenID, userID)
+	res, err := s.writer("revoke-token").ExecContext(ctx, micros(at), tokenID, userID)
 	if err != nil {
 		return err
 	}
@@ -126,25 +126,25 @@ func (s *Store) RevokeToken(ctx context.Context, userID, tokenID int64, at time.
 
 // UserByTokenHash finds the user of an unrevoked token.
 func (s *Store) UserByTokenHash(ctx context.Context, hash string) (*auth.User, error) {
-	return scanUser(s.read.QueryRowContext(ctx, s.query("user-by-token"), hash))
+	return scanUser(s.reader("user-by-token").QueryRowContext(ctx, hash))
 }
 
 // InsertSession stores a login session.
 func (s *Store) InsertSession(ctx context.Context, hash string, userID int64, created, expires time.Time) error {
-	if _, err := s.write.ExecContext(ctx, s.query("delete-expired-sessions"), micros(created)); err != nil {
+	if _, err := s.writer("delete-expired-sessions").ExecContext(ctx, micros(created)); err != nil {
 		return err
 	}
-	_, err := s.write.ExecContext(ctx, s.query("insert-session"), hash, userID, micros(created), micros(expires))
+	_, err := s.writer("insert-session").ExecContext(ctx, hash, userID, micros(created), micros(expires))
 	return err
 }
 
 // UserBySessionHash finds the user of a live session.
 func (s *Store) UserBySessionHash(ctx context.Context, hash string, now time.Time) (*auth.User, error) {
-	return scanUser(s.read.QueryRowContext(ctx, s.query("user-by-session"), hash, micros(now)))
+	return scanUser(s.reader("user-by-session").QueryRowContext(ctx, hash, micros(now)))
 }
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
-	_, err := s.write.ExecContext(ctx, s.query("delete-session"), hash)
+	_, err := s.writer("delete-session").ExecContext(ctx, hash)
 	return err
 }
