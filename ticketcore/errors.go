@@ -60,6 +60,10 @@ func NotFound(what string, id any) *Error {
 // ErrConflict is returned by stores when the version in an update is stale.
 var ErrConflict = errors.New("version conflict")
 
+// ErrRetry is returned by stores when a concurrent transaction created the
+// same row first; running the whole transaction again will see it.
+var ErrRetry = errors.New("concurrent insert; retry")
+
 // ErrNotFound is returned by stores when a row does not exist.
 var ErrNotFound = errors.New("not found")
 

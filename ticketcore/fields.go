@@ -171,7 +171,20 @@ func (d FieldDef) Normalize(v any) (any, error) {
 // validateCustomFields normalises values in place and checks required fields
 // for the ticket type. Unknown fields are refused so typos do not pass silently.
 func validateCustomFields(defs map[string]FieldDef, ticketType string, values map[string]any, fe fieldErrors) {
+	validateCustomFieldsOf(defs, ticketType, values, nil, true, fe)
+}
+
+// validateCustomFieldsOf checks only the named fields (all when only is nil),
+// and the required ones when checkRequired is set. Updates check just what
+// they change, so a ticket carrying a value of a since-deleted field, or
+// created before a field became required, can still be edited.
+func validateCustomFieldsOf(defs map[string]FieldDef, ticketType string, values map[string]any, only map[string]any, checkRequired bool, fe fieldErrors) {
 	for name, v := range values {
+		if only != nil {
+			if _, changed := only[name]; !changed {
+				continue
+			}
+		}
 		key := "custom_fields." + name
 		def, ok := defs[name]
 		if !ok {
@@ -188,6 +201,9 @@ func validateCustomFields(defs map[string]FieldDef, ticketType string, values ma
 			continue
 		}
 		values[name] = nv
+	}
+	if !checkRequired {
+		return
 	}
 	for name, def := range defs {
 		if slices.Contains(def.RequiredFor, ticketType) {

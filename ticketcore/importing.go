@@ -79,7 +79,7 @@ func (s *Service) ImportTicket(ctx context.Context, externalID string, changes [
 		return ImportResult{}, err
 	}
 	var res ImportResult
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTxRetry(ctx, func(tx Tx) error {
 		res = ImportResult{}
 		cur, err := tx.TicketByExternalID(ctx, externalID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -114,7 +114,9 @@ func (s *Service) ImportTicket(ctx context.Context, externalID string, changes [
 				}
 			}
 			var comment *events.Comment
-			if typ == events.TicketCommented {
+			// A comment is kept whatever else the line did: it may also create
+			// the ticket or move its status.
+			if ch.Type == "commented" {
 				comment = &events.Comment{Body: ch.Comment, Public: ch.Public}
 				if err := tx.InsertComment(ctx, next.ID, comment, actor.event(), ch.At); err != nil {
 					return fmt.Errorf("line %d: insert comment: %w", ch.Line, err)

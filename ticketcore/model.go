@@ -153,6 +153,7 @@ type Store interface {
 	FieldDefs(ctx context.Context) ([]FieldDef, error)
 	PutFieldDef(ctx context.Context, d FieldDef) error
 	DeleteFieldDef(ctx context.Context, name string) error
+	PruneIdempotency(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Tx is the write side of a store inside one transaction.
@@ -166,6 +167,8 @@ type Tx interface {
 	FindCustomer(ctx context.Context, in CustomerInput) (*Customer, error) // nil when unknown
 	SaveCustomer(ctx context.Context, c *Customer, now time.Time) error    // insert when c.ID == 0
 	InsertComment(ctx context.Context, ticketID int64, c *events.Comment, author events.Actor, at time.Time) error
-	Idempotency(ctx context.Context, userID int64, key string) (*IdempotencyRecord, error)
-	SaveIdempotency(ctx context.Context, userID int64, key string, rec IdempotencyRecord, now time.Time) error
+	// Idempotency returns the record of a key used at or after notBefore.
+	Idempotency(ctx context.Context, userID int64, key string, notBefore time.Time) (*IdempotencyRecord, error)
+	// SaveIdempotency records a key, replacing one that expired before notBefore.
+	SaveIdempotency(ctx context.Context, userID int64, key string, rec IdempotencyRecord, now, notBefore time.Time) error
 }

@@ -26,6 +26,8 @@ type Options struct {
 	CustomerTiers []string
 	// RequireCustomer refuses API-created tickets without a customer identity.
 	RequireCustomer bool
+	// IdempotencyTTL is how long an Idempotency-Key is remembered.
+	IdempotencyTTL time.Duration
 	Now             func() time.Time
 	Logger          *slog.Logger
 }
@@ -37,6 +39,7 @@ func DefaultOptions() Options {
 		TicketTypes:     []string{"question", "incident", "problem", "request", "complaint"},
 		CustomerTiers:   []string{"standard", "premium", "vip", "enterprise"},
 		RequireCustomer: true,
+		IdempotencyTTL:  24 * time.Hour,
 	}
 }
 
@@ -66,6 +69,9 @@ func NewService(store Store, opts Options) (*Service, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.IdempotencyTTL <= 0 {
+		opts.IdempotencyTTL = 24 * time.Hour
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -153,6 +159,18 @@ func (s *Service) invalidateFields() {
 	s.fieldsMu.Lock()
 	s.fields = nil
 	s.fieldsMu.Unlock()
+}
+
+// Prune forgets expired idempotency keys; the server runs it periodically.
+func (s *Service) Prune(ctx context.Context) error {
+	n, err := s.store.PruneIdempotency(ctx, s.now().Add(-s.opts.IdempotencyTTL))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Info("pruned idempotency keys", "count", n)
+	}
+	return nil
 }
 
 // Get returns one ticket.
@@ -301,10 +319,10 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 	}
 
 	var res CreateResult
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTxRetry(ctx, func(tx Tx) error {
 		res = CreateResult{}
 		if idemKey != "" {
-			rec, err := tx.Idempotency(ctx, actor.UserID, idemKey)
+			rec, err := tx.Idempotency(ctx, actor.UserID, idemKey, now.Add(-s.opts.IdempotencyTTL))
 			if err != nil {
 				return err
 			}
@@ -328,7 +346,8 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 			return err
 		}
 		if idemKey != "" {
-			if err := tx.SaveIdempotency(ctx, actor.UserID, idemKey, IdempotencyRecord{RequestHash: reqHash, TicketID: t.ID}, now); err != nil {
+			rec := IdempotencyRecord{RequestHash: reqHash, TicketID: t.ID}
+			if err := tx.SaveIdempotency(ctx, actor.UserID, idemKey, rec, now, now.Add(-s.opts.IdempotencyTTL)); err != nil {
 				return err
 			}
 		}
@@ -339,6 +358,18 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 		return CreateResult{}, err
 	}
 	return res, nil
+}
+
+// inTxRetry runs fn in a transaction, again when the store reports that a
+// concurrent transaction inserted the same row first.
+func (s *Service) inTxRetry(ctx context.Context, fn func(Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = s.store.InTx(ctx, fn); !errors.Is(err, ErrRetry) {
+			return err
+		}
+	}
+	return err
 }
 
 // linkCustomer finds the customer by any identity, pre-fills the ticket from
@@ -432,7 +463,16 @@ func (s *Service) Update(ctx context.Context, actor Actor, id, expectedVersion i
 			t.Priority = priorityFor(t.Urgency) // keep a derived priority in step with urgency
 		}
 		s.checkTicket(t, fe)
-		validateCustomFields(defs, t.Type, t.CustomFields, fe)
+		only := p.CustomFields
+		if only == nil {
+			only = map[string]any{}
+		}
+		typeChanged := t.Type != old.Type
+		removed := false
+		for _, v := range p.CustomFields {
+			removed = removed || v == nil
+		}
+		validateCustomFieldsOf(defs, t.Type, t.CustomFields, only, typeChanged || removed, fe)
 		if err := fe.err(); err != nil {
 			return err
 		}

@@ -156,3 +156,144 @@ func TestTicketAndEventAreAtomic(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateKeepsValuesOfRetiredFields(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t, testdb.Backends()[0])
+	if err := svc.PutFieldDef(ctx, ticketcore.FieldDef{Name: "device", Kind: ticketcore.FieldEnum, Options: []string{"router"}}); err != nil {
+		t.Fatal(err)
+	}
+	in := basicInput()
+	in.CustomFields = map[string]any{"device": "router"}
+	res, err := svc.Create(ctx, agent, in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.DeleteFieldDef(ctx, "device"); err != nil {
+		t.Fatal(err)
+	}
+	min := 0.0
+	if err := svc.PutFieldDef(ctx, ticketcore.FieldDef{Name: "refund", Kind: ticketcore.FieldNumber, Min: &min, RequiredFor: []string{"question"}}); err != nil {
+		t.Fatal(err)
+	}
+	team := "network"
+	up, err := svc.Update(ctx, agent, res.Ticket.ID, 1, ticketcore.Patch{Team: &team})
+	if err != nil {
+		t.Fatalf("edit blocked by a retired or newly required field: %v", err)
+	}
+	if up.CustomFields["device"] != "router" {
+		t.Fatalf("value of retired field lost: %v", up.CustomFields)
+	}
+	// changing the type re-checks what the new type requires
+	typ := "question"
+	if _, err := svc.Update(ctx, agent, res.Ticket.ID, 2, ticketcore.Patch{Subject: &typ, CustomFields: map[string]any{"refund": -1.0}}); codeOf(err) != ticketcore.CodeInvalid {
+		t.Fatalf("a changed field is still validated: %v", err)
+	}
+	incident := "incident"
+	if _, err := svc.Update(ctx, agent, res.Ticket.ID, 2, ticketcore.Patch{Type: &incident}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Update(ctx, agent, res.Ticket.ID, 3, ticketcore.Patch{Type: &typ}); codeOf(err) != ticketcore.CodeInvalid {
+		t.Fatalf("type change must check required fields: %v", err)
+	}
+}
+
+func TestImportKeepsEveryComment(t *testing.T) {
+	ctx := context.Background()
+	svc, st := newService(t, testdb.Backends()[0])
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	res, err := svc.ImportTicket(ctx, "EXT-1", []ticketcore.ImportedChange{
+		{Line: 1, At: t0, Actor: "zhang", Type: "commented", Comment: "first, with the creation", Fields: map[string]any{"subject": "x"}},
+		{Line: 2, At: t0.Add(time.Hour), Actor: "zhang", Type: "commented", Comment: "second, with a status change", Fields: map[string]any{"status": "open"}},
+		{Line: 3, At: t0.Add(2 * time.Hour), Actor: "li", Type: "commented", Comment: "third", Public: true},
+	})
+	if err != nil || res.Applied != 3 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	evs, _ := st.Events(ctx, 0, 10)
+	var bodies []string
+	for _, e := range evs {
+		if e.Comment == nil {
+			t.Fatalf("event %s lost its comment", e.Type)
+		}
+		bodies = append(bodies, e.Comment.Body)
+	}
+	if len(bodies) != 3 || bodies[0] != "first, with the creation" || evs[1].Type != events.TicketStatusChanged || evs[2].Type != events.TicketCommented {
+		t.Fatalf("comments %v types %s %s", bodies, evs[1].Type, evs[2].Type)
+	}
+	if !evs[0].At.Equal(t0) {
+		t.Fatalf("original time lost: %s", evs[0].At)
+	}
+}
+
+func TestIdempotencyKeysExpire(t *testing.T) {
+	for _, b := range testdb.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, b.DSN(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+			opts := ticketcore.DefaultOptions()
+			opts.Now = func() time.Time { return now }
+			svc, _ := ticketcore.NewService(st, opts)
+			first, err := svc.Create(ctx, agent, basicInput(), "key-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(23 * time.Hour)
+			again, _ := svc.Create(ctx, agent, basicInput(), "key-1")
+			if !again.Replayed || again.Ticket.ID != first.Ticket.ID {
+				t.Fatal("key forgotten within its lifetime")
+			}
+			now = now.Add(2 * time.Hour)
+			later, err := svc.Create(ctx, agent, basicInput(), "key-1")
+			if err != nil || later.Replayed || later.Ticket.ID == first.Ticket.ID {
+				t.Fatalf("expired key still replays: %+v %v", later, err)
+			}
+			now = now.Add(25 * time.Hour)
+			if err := svc.Prune(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := st.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM idempotency_keys").Scan(&n); err != nil || n != 0 {
+				t.Fatalf("prune left %d keys (%v)", n, err)
+			}
+		})
+	}
+}
+
+func TestConcurrentCreatesForOneNewCustomer(t *testing.T) {
+	for _, b := range testdb.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			svc, _ := newService(t, b)
+			errs := make(chan error, 8)
+			ids := make(chan int64, 8)
+			for i := 0; i < 8; i++ {
+				go func() {
+					in := basicInput()
+					in.Customer = ticketcore.CustomerInput{Email: "new.customer@example.com"}
+					res, err := svc.Create(ctx, agent, in, "")
+					errs <- err
+					if err == nil {
+						ids <- res.Ticket.Customer.ID
+					}
+				}()
+			}
+			for i := 0; i < 8; i++ {
+				if err := <-errs; err != nil {
+					t.Fatalf("concurrent create: %v", err)
+				}
+			}
+			first := <-ids
+			for i := 1; i < 8; i++ {
+				if id := <-ids; id != first {
+					t.Fatalf("one email became two customers: %d %d", first, id)
+				}
+			}
+		})
+	}
+}

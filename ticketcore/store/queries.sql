@@ -86,10 +86,18 @@ ON CONFLICT (name) DO UPDATE SET def = excluded.def, updated_at = excluded.updat
 DELETE FROM field_defs WHERE name = ?;
 
 -- name: get-idempotency
-SELECT request_hash, ticket_id FROM idempotency_keys WHERE user_id = ? AND key = ?;
+SELECT request_hash, ticket_id FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at >= ?;
 
 -- name: insert-idempotency
-INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id, created_at) VALUES (?, ?, ?, ?, ?);
+-- An expired key may be reused; a live one (a concurrent request that
+-- committed first) updates nothing, which the caller reports as a conflict.
+INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id, created_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (user_id, key) DO UPDATE
+SET request_hash = excluded.request_hash, ticket_id = excluded.ticket_id, created_at = excluded.created_at
+WHERE idempotency_keys.created_at < ?;
+
+-- name: prune-idempotency
+DELETE FROM idempotency_keys WHERE created_at < ?;
 
 -- name: insert-user
 INSERT INTO users (login, name, email, role, password_hash, active, created_at)

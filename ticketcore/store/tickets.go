@@ -188,6 +188,10 @@ func (t *tx) SaveCustomer(ctx context.Context, c *ticketcore.Customer, now time.
 		_, err = t.stmt(ctx, "update-customer").ExecContext(ctx, c.Email, c.Phone, c.ExternalID, c.Name, c.Tier,
 			c.Region, c.Organisation, micros(now), c.ID)
 	}
+	if err != nil && isUnique(err) && c.ID == 0 {
+		// Another transaction created this customer since FindCustomer ran.
+		return ticketcore.ErrRetry
+	}
 	if err != nil && isUnique(err) {
 		// The identities given belong to two different known customers.
 		return &ticketcore.Error{Code: ticketcore.CodeInvalid, Message: "customer identities belong to different customers",
@@ -200,9 +204,9 @@ func (t *tx) InsertComment(ctx context.Context, ticketID int64, c *events.Commen
 	return t.stmt(ctx, "insert-comment").QueryRowContext(ctx, ticketID, author.ID, author.Name, c.Body, c.Public, micros(at)).Scan(&c.ID)
 }
 
-func (t *tx) Idempotency(ctx context.Context, userID int64, key string) (*ticketcore.IdempotencyRecord, error) {
+func (t *tx) Idempotency(ctx context.Context, userID int64, key string, notBefore time.Time) (*ticketcore.IdempotencyRecord, error) {
 	var rec ticketcore.IdempotencyRecord
-	err := t.stmt(ctx, "get-idempotency").QueryRowContext(ctx, userID, key).Scan(&rec.RequestHash, &rec.TicketID)
+	err := t.stmt(ctx, "get-idempotency").QueryRowContext(ctx, userID, key, micros(notBefore)).Scan(&rec.RequestHash, &rec.TicketID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -212,13 +216,29 @@ func (t *tx) Idempotency(ctx context.Context, userID int64, key string) (*ticket
 	return &rec, nil
 }
 
-func (t *tx) SaveIdempotency(ctx context.Context, userID int64, key string, rec ticketcore.IdempotencyRecord, now time.Time) error {
-	_, err := t.stmt(ctx, "insert-idempotency").ExecContext(ctx, userID, key, rec.RequestHash, rec.TicketID, micros(now))
-	if err != nil && isUnique(err) {
+func (t *tx) SaveIdempotency(ctx context.Context, userID int64, key string, rec ticketcore.IdempotencyRecord, now, notBefore time.Time) error {
+	res, err := t.stmt(ctx, "insert-idempotency").ExecContext(ctx, userID, key, rec.RequestHash, rec.TicketID, micros(now), micros(notBefore))
+	if err == nil {
+		if n, rerr := res.RowsAffected(); rerr == nil && n == 0 {
+			err = errIdempotencyRace
+		}
+	}
+	if err != nil && (isUnique(err) || errors.Is(err, errIdempotencyRace)) {
 		// A concurrent request with the same key committed first.
 		return &ticketcore.Error{Code: ticketcore.CodeConflict, Message: "a request with this Idempotency-Key is in progress; retry"}
 	}
 	return err
+}
+
+var errIdempotencyRace = errors.New("idempotency key taken concurrently")
+
+// PruneIdempotency forgets idempotency keys created before the cutoff.
+func (s *Store) PruneIdempotency(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.writer("prune-idempotency").ExecContext(ctx, micros(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune idempotency keys: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // GetTicket reads one ticket.
