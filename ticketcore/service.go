@@ -28,8 +28,8 @@ type Options struct {
 	RequireCustomer bool
 	// IdempotencyTTL is how long an Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration
-	Now             func() time.Time
-	Logger          *slog.Logger
+	Now            func() time.Time
+	Logger         *slog.Logger
 }
 
 // DefaultOptions are the options of a fresh installation.

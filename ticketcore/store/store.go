@@ -35,7 +35,7 @@ type Store struct {
 	read    *sql.DB
 	wstmt   map[string]*sql.Stmt // prepared on the writer: a broken query fails at start-up
 	rstmt   map[string]*sql.Stmt // prepared on the readers
-	sqlPath string // SQLite file, empty for PostgreSQL
+	sqlPath string               // SQLite file, empty for PostgreSQL
 }
 
 var (

@@ -42,7 +42,9 @@ type tx struct {
 }
 
 // stmt binds a prepared writer statement to this transaction.
-func (t *tx) stmt(ctx context.Context, name string) *sql.Stmt { return t.tx.StmtContext(ctx, t.s.writer(name)) }
+func (t *tx) stmt(ctx context.Context, name string) *sql.Stmt {
+	return t.tx.StmtContext(ctx, t.s.writer(name))
+}
 
 func decodeTicket(id int64, doc string) (*ticketcore.Ticket, error) {
 	var t ticketcore.Ticket
