@@ -11,10 +11,10 @@ SELECT id, doc FROM tickets WHERE id = ?;
 SELECT id, doc FROM tickets WHERE id = ? FOR UPDATE;
 
 -- name: get-ticket-by-external-id
-SELECT id, doc FROM tickets WHERE external_id = ?;
+SELECT id, doc FROM tickets WHERE external_id = ? AND external_id <> '';
 
 -- name: get-ticket-by-external-id-for-update
-SELECT id, doc FROM tickets WHERE external_id = ? FOR UPDATE;
+SELECT id, doc FROM tickets WHERE external_id = ? AND external_id <> '' FOR UPDATE;
 
 -- name: insert-ticket
 INSERT INTO tickets (version, external_id, subject, description, status, priority, team, assignee,

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/deskmine/deskmine/ticketcore/api"
+	"github.com/deskmine/deskmine/ticketcore/auth"
+)
+
+// demoPassword is the password of the demo accounts; printed on start so that
+// whoever runs the demo can log in. Only --demo creates these accounts.
+const demoPassword = "deskmine-demo"
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseConfig("serve", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if cfg.Demo {
+		if err := loadDemo(ctx, a, demoDefaults(), stderr); err != nil {
+			return err
+		}
+		if err := ensureDemoAccounts(ctx, a, stdout); err != nil {
+			return err
+		}
+	}
+	srv := api.New(a.svc, a.auth, api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
+		Logger: a.log, Ready: a.store.Ping})
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.HTTP.ReadTimeout,
+		WriteTimeout: cfg.HTTP.WriteTimeout, IdleTimeout: 2 * time.Minute}
+	a.log.Info("serving", "addr", ln.Addr().String(), "store", a.store.Dialect(), "data", cfg.Data)
+	fmt.Fprintf(stdout, "Deskmine API on http://%s/api/v1 (OpenAPI: /api/v1/openapi.json)\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	go maintain(ctx, a)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", "grace", cfg.HTTP.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// ensureDemoAccounts creates one login per role and an admin API token, and
+// prints how to use them.
+func ensureDemoAccounts(ctx context.Context, a *app, stdout io.Writer) error {
+	for _, r := range []auth.Role{auth.RoleAdmin, auth.RoleManager, auth.RoleAgent, auth.RoleReviewer} {
+		login := "demo-" + string(r)
+		if _, err := a.auth.Store().UserByLogin(ctx, login); err == nil {
+			continue
+		} else if !errors.Is(err, auth.ErrNotFound) {
+			return err
+		}
+		if _, err := a.auth.CreateUser(ctx, auth.NewUser{Login: login, Name: "Demo " + string(r), Role: string(r), Password: demoPassword}); err != nil {
+			return fmt.Errorf("create demo account: %w", err)
+		}
+	}
+	admin, err := a.auth.Store().UserByLogin(ctx, "demo-admin")
+	if err != nil {
+		return err
+	}
+	secret, _, err := a.auth.CreateToken(ctx, admin.ID, "demo session")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Demo logins: demo-admin, demo-manager, demo-agent, demo-reviewer (password %s)\n", demoPassword)
+	fmt.Fprintf(stdout, "Demo admin token: %s\n", secret)
+	return nil
+}
+
+// maintain runs housekeeping hourly until ctx ends.
+func maintain(ctx context.Context, a *app) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := a.svc.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("housekeeping failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
