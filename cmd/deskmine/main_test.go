@@ -148,7 +148,9 @@ func TestServeDemoServesDemoData(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--demo"}, &out, &errb) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--demo"}, &out, &errb)
+	}()
 	var addr, token string
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline) && addr == ""; time.Sleep(50 * time.Millisecond) {
 		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
