@@ -186,13 +186,13 @@ func validateCustomFieldsOf(defs map[string]FieldDef, ticketType string, values 
 			}
 		}
 		key := "custom_fields." + name
+		if v == nil {
+			delete(values, name) // clearing is always allowed, also for retired fields
+			continue
+		}
 		def, ok := defs[name]
 		if !ok {
 			fe.add(key, "is not a defined custom field")
-			continue
-		}
-		if v == nil {
-			delete(values, name)
 			continue
 		}
 		nv, err := def.Normalize(v)
