@@ -10,20 +10,12 @@ import (
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/events"
 	"github.com/deskmine/deskmine/ticketcore/store"
+	"github.com/deskmine/deskmine/ticketcore/storetest"
 )
 
 func newService(t *testing.T, b testdb.Backend) (*ticketcore.Service, *store.Store) {
 	t.Helper()
-	st, err := store.Open(context.Background(), b.DSN(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := ticketcore.NewService(st, ticketcore.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc, st
+	return storetest.NewService(t, b, nil)
 }
 
 var agent = ticketcore.Actor{UserID: 7, Name: "alice", Role: "agent"}
@@ -230,15 +222,10 @@ func TestIdempotencyKeysExpire(t *testing.T) {
 	for _, b := range testdb.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, b.DSN(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
 			now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 			opts := ticketcore.DefaultOptions()
 			opts.Now = func() time.Time { return now }
-			svc, _ := ticketcore.NewService(st, opts)
+			svc, st := storetest.NewService(t, b, &opts)
 			first, err := svc.Create(ctx, agent, basicInput(), "key-1")
 			if err != nil {
 				t.Fatal(err)

@@ -81,12 +81,18 @@ func openApp(ctx context.Context, cfg config.Config, stderr io.Writer) (*app, er
 
 func (a *app) Close() error { return a.store.Close() }
 
-func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseConfig("migrate", args, stderr, nil)
+// openFromArgs parses the common flags of a command that has none of its own
+// and opens the app.
+func openFromArgs(ctx context.Context, name string, args []string, stderr io.Writer) (*app, error) {
+	cfg, _, err := parseConfig(name, args, stderr, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a, err := openApp(ctx, cfg, stderr)
+	return openApp(ctx, cfg, stderr)
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := openFromArgs(ctx, "migrate", args, stderr)
 	if err != nil {
 		return err
 	}

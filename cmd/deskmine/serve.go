@@ -18,15 +18,12 @@ import (
 const demoPassword = "deskmine-demo"
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseConfig("serve", args, stderr, nil)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, stderr)
+	a, err := openFromArgs(ctx, "serve", args, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	cfg := a.cfg
 	if cfg.Demo {
 		if err := loadDemo(ctx, a, demoDefaults(), stderr); err != nil {
 			return err

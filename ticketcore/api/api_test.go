@@ -17,7 +17,7 @@ import (
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/api"
 	"github.com/deskmine/deskmine/ticketcore/auth"
-	"github.com/deskmine/deskmine/ticketcore/store"
+	"github.com/deskmine/deskmine/ticketcore/storetest"
 )
 
 type env struct {
@@ -32,15 +32,7 @@ type env struct {
 func newEnv(t *testing.T, b testdb.Backend) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, b.DSN(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := ticketcore.NewService(st, ticketcore.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, st := storetest.NewService(t, b, nil)
 	as := auth.NewService(st, 0)
 	a := api.New(svc, as, api.Options{Ready: st.Ping})
 	srv := httptest.NewServer(a.Handler())

@@ -15,7 +15,7 @@ import (
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/demo"
 	"github.com/deskmine/deskmine/ticketcore/events"
-	"github.com/deskmine/deskmine/ticketcore/store"
+	"github.com/deskmine/deskmine/ticketcore/storetest"
 )
 
 // testNow is a fixed end of the demo window, so that tests do not depend on
@@ -24,15 +24,7 @@ var testNow = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
 func newService(t *testing.T, b testdb.Backend) *ticketcore.Service {
 	t.Helper()
-	st, err := store.Open(context.Background(), b.DSN(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := ticketcore.NewService(st, ticketcore.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _ := storetest.NewService(t, b, nil)
 	return svc
 }
 

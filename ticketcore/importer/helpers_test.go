@@ -1,14 +1,13 @@
 package importer_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/deskmine/deskmine/internal/testdb"
 	"github.com/deskmine/deskmine/ticketcore"
-	"github.com/deskmine/deskmine/ticketcore/store"
+	"github.com/deskmine/deskmine/ticketcore/storetest"
 )
 
 // repoRoot walks up from the test's directory to the one holding go.mod.
@@ -43,15 +42,7 @@ func sharedData(t *testing.T, parts ...string) string {
 
 func newService(t *testing.T, b testdb.Backend) *ticketcore.Service {
 	t.Helper()
-	st, err := store.Open(context.Background(), b.DSN(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc, err := ticketcore.NewService(st, ticketcore.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _ := storetest.NewService(t, b, nil)
 	return svc
 }
 
