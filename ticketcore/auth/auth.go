@@ -112,6 +112,9 @@ func newSecret(prefix string) (string, error) {
 	return prefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// dummyHash is a valid cost-10 bcrypt hash of nothing anyone knows.
+const dummyHash = "$2a$10$7EqJtq98hPqEX7fNZaFWoOa8QdJ6K1xqG5t6s0rYz9vJm1Cz0mKla"
+
 var loginRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,63}$`)
 
 // Service manages accounts and authenticates requests.
@@ -263,13 +266,17 @@ func (s *Service) Login(ctx context.Context, login, password string) (string, *U
 	u, err := s.store.UserByLogin(ctx, login)
 	if errors.Is(err, ErrNotFound) {
 		// Spend the same time as a wrong password, so logins cannot be probed.
-		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOa8QdJ6K1xqG5t6s0rYz9vJm1Cz0mKla"), []byte(password))
+		_ = bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
 		return "", nil, ErrUnauthorized
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	if !u.Active || u.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	hash := u.PasswordHash
+	if hash == "" {
+		hash = dummyHash // same cost as a real check, so account states cannot be timed
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || !u.Active || u.PasswordHash == "" {
 		return "", nil, ErrUnauthorized
 	}
 	secret, err := newSecret("dms_")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"path"
@@ -52,8 +53,26 @@ func Migrations(dialectName string) ([]Migration, error) {
 
 // Migrate applies every migration not yet recorded, each in its own
 // transaction, and records it in schema_migrations.
-func (s *Store) Migrate(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+func (s *Store) Migrate(ctx context.Context) (err error) {
+	// One connection for the whole run, holding (on PostgreSQL) a session
+	// advisory lock: several replicas may start at once on a fresh database,
+	// and even CREATE TABLE IF NOT EXISTS is not safe to run concurrently.
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if s.d.name == "postgres" {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7303051)"); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer func() {
+			if _, uerr := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(7303051)"); uerr != nil && err == nil {
+				err = fmt.Errorf("migration unlock: %w", uerr)
+			}
+		}()
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -62,25 +81,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	for _, m := range ms {
-		if err := s.applyMigration(ctx, m); err != nil {
+		if err := s.applyMigration(ctx, conn, m); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, m Migration) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m Migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after commit it is a no-op
-	if s.d.name == "postgres" {
-		// Several api replicas may start at once: one migrates, the others wait.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7303051)"); err != nil {
-			return fmt.Errorf("migration lock: %w", err)
-		}
-	}
 	var n int
 	if err := tx.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), m.Version).Scan(&n); err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)

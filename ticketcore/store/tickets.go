@@ -424,7 +424,13 @@ func (s *Store) ListTickets(ctx context.Context, q ticketcore.ListQuery) (ticket
 			cmp = "<"
 		}
 		v := c.V
-		if f, isNum := v.(float64); isNum {
+		f, isNum := v.(float64)
+		if isNum != (col != "priority") {
+			// A cursor whose value does not fit the sort column was not
+			// issued for this sort: comparing it would page wrongly.
+			return ticketcore.ListPage{}, ticketcore.Invalid("cursor", "does not belong to this sort order")
+		}
+		if isNum {
 			v = int64(f)
 		}
 		if col == "id" {
