@@ -22,7 +22,9 @@ var sqliteDialect = dialect{
 	name: "sqlite",
 	// SQLite has no row locks: a write transaction (BEGIN IMMEDIATE) holds
 	// the database's one write lock, which is stronger than FOR UPDATE.
-	rebind: func(q string) string { return strings.ReplaceAll(q, " FOR UPDATE", "") },
+	rebind: func(q string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(q, " FOR UPDATE SKIP LOCKED", ""), " FOR UPDATE", "")
+	},
 	like:   "LIKE",
 }
 
