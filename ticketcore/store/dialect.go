@@ -25,7 +25,7 @@ var sqliteDialect = dialect{
 	rebind: func(q string) string {
 		return strings.ReplaceAll(strings.ReplaceAll(q, " FOR UPDATE SKIP LOCKED", ""), " FOR UPDATE", "")
 	},
-	like:   "LIKE",
+	like: "LIKE",
 }
 
 var postgresDialect = dialect{
