@@ -79,7 +79,7 @@ func (s *Service) ImportTicket(ctx context.Context, externalID string, changes [
 		return ImportResult{}, err
 	}
 	var res ImportResult
-	err = s.inTxRetry(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		res = ImportResult{}
 		cur, err := tx.TicketByExternalID(ctx, externalID)
 		if err != nil && !errors.Is(err, ErrNotFound) {

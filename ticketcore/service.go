@@ -57,6 +57,9 @@ type Service struct {
 	// beforeEvent runs between the ticket write and the event write; tests
 	// use it to prove the two are atomic.
 	beforeEvent func() error
+
+	hooks  []Hook
+	router Router
 }
 
 // NewService validates the options and returns a service.
@@ -318,8 +321,14 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 		return CreateResult{}, err
 	}
 
+	routeReason := ""
+	if s.router != nil {
+		if routeReason, err = s.router.Route(ctx, t); err != nil {
+			return CreateResult{}, fmt.Errorf("route ticket: %w", err)
+		}
+	}
 	var res CreateResult
-	err = s.inTxRetry(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		res = CreateResult{}
 		if idemKey != "" {
 			rec, err := tx.Idempotency(ctx, actor.UserID, idemKey, now.Add(-s.opts.IdempotencyTTL))
@@ -342,7 +351,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 		if err := s.linkCustomer(ctx, tx, t, in.Customer, now); err != nil {
 			return err
 		}
-		if err := s.insert(ctx, tx, actor, t, events.SourceAPI, ""); err != nil {
+		if err := s.insert(ctx, tx, actor, t, events.SourceAPI, routeReason); err != nil {
 			return err
 		}
 		if idemKey != "" {
@@ -358,18 +367,6 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 		return CreateResult{}, err
 	}
 	return res, nil
-}
-
-// inTxRetry runs fn in a transaction, again when the store reports that a
-// concurrent transaction inserted the same row first.
-func (s *Service) inTxRetry(ctx context.Context, fn func(Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if err = s.store.InTx(ctx, fn); !errors.Is(err, ErrRetry) {
-			return err
-		}
-	}
-	return err
 }
 
 // linkCustomer finds the customer by any identity, pre-fills the ticket from
@@ -451,7 +448,7 @@ func (s *Service) Update(ctx context.Context, actor Actor, id, expectedVersion i
 		return nil, err
 	}
 	var out *Ticket
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		old, err := s.loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
 			return err
@@ -493,7 +490,7 @@ func (s *Service) Update(ctx context.Context, actor Actor, id, expectedVersion i
 // version check (transitions are intents, not edits of a seen state).
 func (s *Service) Transition(ctx context.Context, actor Actor, id, expectedVersion int64, in TransitionInput) (*Ticket, error) {
 	var out *Ticket
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		old, err := s.loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
 			return err
@@ -563,7 +560,7 @@ func (s *Service) Comment(ctx context.Context, actor Actor, id int64, body strin
 		return nil, err
 	}
 	var out *Ticket
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		old, err := s.loadForChange(ctx, tx, id, 0)
 		if err != nil {
 			return err
