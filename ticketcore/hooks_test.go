@@ -24,7 +24,9 @@ func (h *recordingHook) InTx(_ context.Context, _ ticketcore.Tx, e *events.Event
 	return nil
 }
 
-func (h *recordingHook) AfterCommit(_ context.Context, evs []*events.Event) { h.committed = append(h.committed, evs) }
+func (h *recordingHook) AfterCommit(_ context.Context, evs []*events.Event) {
+	h.committed = append(h.committed, evs)
+}
 
 type teamRouter struct{}
 
