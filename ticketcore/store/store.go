@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,8 +23,10 @@ import (
 	"github.com/deskmine/deskmine/ticketcore/auth"
 )
 
-//go:embed queries.sql
-var queriesSQL string
+// Queries live in queries.sql and in one queries_<part>.sql per feature.
+//
+//go:embed queries*.sql
+var queriesFS embed.FS
 
 //go:embed migrations
 var migrationsFS embed.FS
@@ -146,7 +149,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.write.PingContext(ctx
 // prepare parses queries.sql and prepares every query on the writer and the
 // readers, so a broken query fails at start-up and hot paths skip parsing.
 func (s *Store) prepare(ctx context.Context) error {
-	q, err := parseQueries(queriesSQL)
+	q, err := loadQueries()
 	if err != nil {
 		return err
 	}
@@ -188,6 +191,33 @@ func (s *Store) writer(name string) *sql.Stmt {
 		panic("store: no query named " + name)
 	}
 	return st
+}
+
+// loadQueries parses every embedded query file; a name defined twice, even
+// across files, is an error.
+func loadQueries() (map[string]string, error) {
+	files, err := fs.Glob(queriesFS, "queries*.sql")
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(queriesFS, f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+		q, err := parseQueries(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for name, text := range q {
+			if _, dup := all[name]; dup {
+				return nil, fmt.Errorf("%s: query %s is defined twice", f, name)
+			}
+			all[name] = text
+		}
+	}
+	return all, nil
 }
 
 // parseQueries splits a file of "-- name: x" sections into a map.

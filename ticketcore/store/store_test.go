@@ -76,7 +76,7 @@ FROM t;
 // asks for (reader, writer, stmt) is defined in queries.sql, so the panic in
 // reader/writer cannot be reached by a typo.
 func TestEmbeddedQueriesCoverCode(t *testing.T) {
-	q, err := parseQueries(queriesSQL)
+	q, err := loadQueries()
 	if err != nil {
 		t.Fatalf("parse queries.sql: %v", err)
 	}
@@ -142,7 +142,7 @@ func TestRebindDollar(t *testing.T) {
 }
 
 func TestSQLiteRebindDropsForUpdate(t *testing.T) {
-	q, err := parseQueries(queriesSQL)
+	q, err := loadQueries()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +435,7 @@ func TestOpenTwiceMigratesOnce(t *testing.T) {
 }
 
 func TestOpenPreparesEveryQuery(t *testing.T) {
-	q, err := parseQueries(queriesSQL)
+	q, err := loadQueries()
 	if err != nil {
 		t.Fatal(err)
 	}
