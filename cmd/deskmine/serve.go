@@ -32,8 +32,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	srv := api.New(a.svc, a.auth, api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
-		Logger: a.log, Ready: a.store.Ping})
+	notes, err := startNotifications(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer notes.stop() // before the store closes
+	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
+		Logger: a.log, Ready: a.store.Ping}))
+	srv.Registry().MustRegister(notes.stats)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

@@ -17,14 +17,20 @@ import (
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/api"
 	"github.com/deskmine/deskmine/ticketcore/auth"
+	"github.com/deskmine/deskmine/ticketcore/notify"
+	"github.com/deskmine/deskmine/ticketcore/store"
 	"github.com/deskmine/deskmine/ticketcore/storetest"
 )
+
+var _ api.WebhookStore = (*store.Store)(nil)
 
 type env struct {
 	t      *testing.T
 	srv    *httptest.Server
 	api    *api.Server
 	svc    *ticketcore.Service
+	store  *store.Store
+	notes  *notify.Notifier // on store, webhooks included
 	tokens map[auth.Role]string
 	users  map[auth.Role]*auth.User
 }
@@ -34,10 +40,14 @@ func newEnv(t *testing.T, b testdb.Backend) *env {
 	ctx := context.Background()
 	svc, st := storetest.NewService(t, b, nil)
 	as := auth.NewService(st, 0)
-	a := api.New(svc, as, api.Options{Ready: st.Ping})
+	notes, err := notify.NewNotifier(st, st, st, notify.NotifierOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := api.New(svc, as, api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, api: a, svc: svc, tokens: map[auth.Role]string{}, users: map[auth.Role]*auth.User{}}
+	e := &env{t: t, srv: srv, api: a, svc: svc, store: st, notes: notes, tokens: map[auth.Role]string{}, users: map[auth.Role]*auth.User{}}
 	for _, r := range auth.Roles {
 		u, err := as.CreateUser(ctx, auth.NewUser{Login: "u-" + string(r), Role: string(r), Password: "correct horse"})
 		if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/deskmine/deskmine/ticketcore/api"
 	"github.com/deskmine/deskmine/ticketcore/auth"
 	"github.com/deskmine/deskmine/ticketcore/events"
+	"github.com/deskmine/deskmine/ticketcore/notify"
 )
 
 // The OpenAPI document is written by hand; these tests keep it true to the
@@ -231,6 +232,21 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	})
 
+	t.Run("notification kinds", func(t *testing.T) {
+		v, _ := lookup(doc, "#/components/schemas/NotificationKind/enum")
+		var documented []string
+		for _, k := range v.([]any) {
+			documented = append(documented, k.(string))
+		}
+		var want []string
+		for _, k := range notify.Kinds() {
+			want = append(want, string(k))
+		}
+		if !slices.Equal(documented, want) {
+			t.Errorf("NotificationKind enum %v, notify.Kinds() %v", documented, want)
+		}
+	})
+
 	t.Run("responses are JSON errors", func(t *testing.T) {
 		for k, op := range ops {
 			for code, resp := range op.Responses {
@@ -275,6 +291,9 @@ var goSchemas = []struct {
 	{"TransitionInput", reflect.TypeFor[ticketcore.TransitionInput](), false},
 	{"FieldDef", reflect.TypeFor[ticketcore.FieldDef](), false},
 	{"NewUser", reflect.TypeFor[auth.NewUser](), false},
+	{"Notification", reflect.TypeFor[notify.Notification](), true},
+	{"NotificationPage", reflect.TypeFor[notify.Page](), true},
+	{"Endpoint", reflect.TypeFor[notify.Endpoint](), true},
 }
 
 func schemaOfType(typ reflect.Type) (string, bool) {
@@ -828,6 +847,76 @@ func TestOpenAPIResponsesConform(t *testing.T) {
 	c.call(204, admin, del, token, fmt.Sprintf("%s/%d", tokensPath, created.Meta.ID), nil)
 	c.call(200, admin, get, tokens, tokensPath, nil) // now with revoked_at
 	c.call(404, admin, del, token, fmt.Sprintf("%s/%d", tokensPath, created.Meta.ID+1000), nil)
+
+	e.notifyUsers(notify.KindAssignment, tk.ID, "Ticket assigned to you", agent, manager)
+	e.notifyUsers(notify.KindMention, tk.ID, "wang.fang mentioned you", agent)
+	sla := notify.Message{Kind: notify.KindSLABreach, TicketID: tk.ID, Title: "First reply overdue", Body: "Due 10:00, now 10:05.",
+		UserIDs: []int64{e.users[agent].ID}}
+	if _, err := e.notes.Notify(context.Background(), sla); err != nil {
+		t.Fatal(err)
+	}
+	notifications := "/api/v1/notifications"
+	var notes notify.Page
+	c.call(200, agent, get, notifications, notifications+"?limit=2", nil).json(t, &notes)
+	if len(notes.Notifications) != 2 || notes.NextCursor == "" || notes.Unread != 3 {
+		t.Errorf("first page of notifications: %+v", notes)
+	}
+	c.call(200, agent, get, notifications, notifications+"?unread=true&limit=2&cursor="+notes.NextCursor, nil)
+	c.call(200, reviewer, get, notifications, notifications, nil)
+	c.call(400, agent, get, notifications, notifications+"?unread=maybe", nil)
+	c.call(400, agent, get, notifications, notifications+"?limit=ten", nil)
+	c.call(422, agent, get, notifications, notifications+"?limit=500", nil)
+	c.call(422, agent, get, notifications, notifications+"?cursor=garbage", nil)
+	c.call(403, client, get, notifications, notifications, nil)
+	c.call(401, anon, get, notifications, notifications, nil)
+
+	read := "/api/v1/notifications/{id}/read"
+	c.call(204, agent, post, read, fmt.Sprintf("%s/%d/read", notifications, notes.Notifications[0].ID), nil)
+	c.call(200, agent, get, notifications, notifications, nil) // now with read_at
+	c.call(404, manager, post, read, fmt.Sprintf("%s/%d/read", notifications, notes.Notifications[0].ID), nil)
+	c.call(400, agent, post, read, notifications+"/abc/read", nil)
+	c.call(403, client, post, read, fmt.Sprintf("%s/%d/read", notifications, notes.Notifications[0].ID), nil)
+
+	readAll := "/api/v1/notifications/read-all"
+	c.call(200, agent, post, readAll, readAll, map[string]any{"up_to_id": notes.Notifications[0].ID})
+	c.call(200, manager, post, readAll, readAll, map[string]any{})
+	c.call(400, agent, post, readAll, readAll, map[string]any{"up_to": 1})
+	c.call(422, agent, post, readAll, readAll, map[string]any{"up_to_id": -1})
+	c.call(415, agent, post, readAll, readAll, `{}`, "Content-Type", "text/plain")
+	c.call(403, client, post, readAll, readAll, map[string]any{})
+
+	webhooks := "/api/v1/webhooks"
+	var hook struct {
+		Endpoint notify.Endpoint `json:"endpoint"`
+	}
+	c.call(201, admin, post, webhooks, webhooks, map[string]any{"url": "https://hooks.example.com/deskmine", "kinds": []string{"assignment", "sla_breach"},
+		"active": true}).json(t, &hook)
+	c.call(201, admin, post, webhooks, webhooks, map[string]any{"url": "http://10.1.2.3:9000/in"})
+	c.call(422, admin, post, webhooks, webhooks, map[string]any{"url": "ftp://example.com/in", "kinds": []string{"birthday"}})
+	c.call(400, admin, post, webhooks, webhooks, map[string]any{"url": "https://example.com/in", "secret": "chosen-by-me-0123"})
+	c.call(403, manager, post, webhooks, webhooks, map[string]any{"url": "https://example.com/in"})
+	c.call(200, admin, get, webhooks, webhooks, nil)
+	c.call(403, agent, get, webhooks, webhooks, nil)
+
+	webhook := "/api/v1/webhooks/{id}"
+	hookPath := fmt.Sprintf("%s/%d", webhooks, hook.Endpoint.ID)
+	c.call(200, admin, put, webhook, hookPath, map[string]any{"url": "https://hooks.example.com/v2", "kinds": []string{"mention"}, "active": false})
+	c.call(200, admin, put, webhook, hookPath, map[string]any{"url": "https://hooks.example.com/v2"})
+	c.call(422, admin, put, webhook, hookPath, map[string]any{"url": ""})
+	c.call(400, admin, put, webhook, webhooks+"/abc", map[string]any{"url": "https://example.com/in"})
+	c.call(404, admin, put, webhook, webhooks+"/999999", map[string]any{"url": "https://example.com/in"})
+	c.call(403, manager, put, webhook, hookPath, map[string]any{"url": "https://example.com/in"})
+
+	rotate := "/api/v1/webhooks/{id}/rotate-secret"
+	c.call(200, admin, post, rotate, hookPath+"/rotate-secret", nil)
+	c.call(404, admin, post, rotate, webhooks+"/999999/rotate-secret", nil)
+	c.call(400, admin, post, rotate, webhooks+"/0/rotate-secret", nil)
+	c.call(403, reviewer, post, rotate, hookPath+"/rotate-secret", nil)
+
+	c.call(204, admin, del, webhook, hookPath, nil)
+	c.call(404, admin, del, webhook, hookPath, nil)
+	c.call(400, admin, del, webhook, webhooks+"/abc", nil)
+	c.call(403, manager, del, webhook, hookPath, nil)
 }
 
 // TestAPIGuideRoleMatrix keeps the role table of docs/api.md equal to

@@ -38,6 +38,14 @@ var expectedRoles = map[string]string{
 	"GET /api/v1/users/:id/tokens":              "admin",
 	"POST /api/v1/users/:id/tokens":             "admin",
 	"DELETE /api/v1/users/:id/tokens/:token_id": "admin",
+	"GET /api/v1/notifications":                 "admin manager agent reviewer",
+	"POST /api/v1/notifications/:id/read":       "admin manager agent reviewer",
+	"POST /api/v1/notifications/read-all":       "admin manager agent reviewer",
+	"GET /api/v1/webhooks":                      "admin",
+	"POST /api/v1/webhooks":                     "admin",
+	"PUT /api/v1/webhooks/:id":                  "admin",
+	"DELETE /api/v1/webhooks/:id":               "admin",
+	"POST /api/v1/webhooks/:id/rotate-secret":   "admin",
 }
 
 // TestRoleMatrix calls every route as every role (and anonymously) and checks

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/auth"
+	"github.com/deskmine/deskmine/ticketcore/notify"
 )
 
 //go:embed openapi.json
@@ -32,6 +34,11 @@ type Options struct {
 	Logger        *slog.Logger
 	// Ready reports whether the backing store answers, for /healthz.
 	Ready func(ctx context.Context) error
+	// Notifier serves /api/v1/notifications; nil answers those routes 404.
+	Notifier *notify.Notifier
+	// Webhooks stores the webhook endpoints managed under /api/v1/webhooks;
+	// nil answers those routes 404. The SQL store implements it.
+	Webhooks WebhookStore
 }
 
 // Server serves the REST API.
@@ -43,6 +50,10 @@ type Server struct {
 	echo    *echo.Echo
 	reg     *prometheus.Registry
 	metrics *metrics
+	// webhookMu serialises the read-modify-write of endpoint changes in this
+	// process, so that an update cannot write back a secret that a
+	// concurrent rotation has just replaced.
+	webhookMu sync.Mutex
 }
 
 type metrics struct {
@@ -131,6 +142,14 @@ func (s *Server) routeTable() []boundRoute {
 		{Route{Method: http.MethodGet, Path: "/api/v1/users/:id/tokens", Roles: adminOnly}, s.listTokens},
 		{Route{Method: http.MethodPost, Path: "/api/v1/users/:id/tokens", Roles: adminOnly}, s.createToken},
 		{Route{Method: http.MethodDelete, Path: "/api/v1/users/:id/tokens/:token_id", Roles: adminOnly}, s.revokeToken},
+		{Route{Method: http.MethodGet, Path: "/api/v1/notifications", Roles: staff}, s.listNotifications},
+		{Route{Method: http.MethodPost, Path: "/api/v1/notifications/:id/read", Roles: staff}, s.markNotificationRead},
+		{Route{Method: http.MethodPost, Path: "/api/v1/notifications/read-all", Roles: staff}, s.markAllNotificationsRead},
+		{Route{Method: http.MethodGet, Path: "/api/v1/webhooks", Roles: adminOnly}, s.listWebhooks},
+		{Route{Method: http.MethodPost, Path: "/api/v1/webhooks", Roles: adminOnly}, s.createWebhook},
+		{Route{Method: http.MethodPut, Path: "/api/v1/webhooks/:id", Roles: adminOnly}, s.updateWebhook},
+		{Route{Method: http.MethodDelete, Path: "/api/v1/webhooks/:id", Roles: adminOnly}, s.deleteWebhook},
+		{Route{Method: http.MethodPost, Path: "/api/v1/webhooks/:id/rotate-secret", Roles: adminOnly}, s.rotateWebhookSecret},
 	}
 }
 
