@@ -19,7 +19,11 @@ type Hook interface {
 }
 
 // Router decides a new ticket's team, priority, tags and assignee before it
-// is stored. The reason it returns is recorded in the created event.
+// is stored. The reason it returns is recorded in the created event. Route
+// runs in the creating transaction once the customer is linked (so the
+// ticket carries the customer's id, tier and region), and not for a
+// replayed create; it must not use the store, and it may run again when
+// the transaction is retried.
 type Router interface {
 	Route(ctx context.Context, t *Ticket) (reason string, err error)
 }

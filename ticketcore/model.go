@@ -5,6 +5,7 @@ package ticketcore
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/deskmine/deskmine/ticketcore/events"
@@ -79,6 +80,7 @@ type Patch struct {
 	Team         *string        `json:"team,omitempty"`
 	Region       *string        `json:"region,omitempty"`
 	Resolution   *string        `json:"resolution,omitempty"`
+	SLAPolicy    *string        `json:"sla_policy,omitempty"` // "" returns the ticket to the default policy
 	SLABreached  *bool          `json:"sla_breached,omitempty"`
 }
 
@@ -154,6 +156,23 @@ type Store interface {
 	PutFieldDef(ctx context.Context, d FieldDef) error
 	DeleteFieldDef(ctx context.Context, name string) error
 	PruneIdempotency(ctx context.Context, before time.Time) (int64, error)
+	// SLAState reads a ticket's SLA state; ErrNotFound when it has none.
+	SLAState(ctx context.Context, ticketID int64) (*SLAState, error)
+	// DueSLAStates pages, by ticket id after afterID, through the SLA states
+	// with something due at or before dueBy: all of them for a server that
+	// starts, the overdue ones for a periodic sweep.
+	DueSLAStates(ctx context.Context, afterID int64, dueBy time.Time, limit int) ([]SLAState, error)
+}
+
+// SLAState is the persisted SLA state of one ticket. The ticket core does not
+// read State; the SLA clocks (ticketcore/slaclock) own its JSON.
+type SLAState struct {
+	TicketID  int64
+	Policy    string          // the SLA policy the clocks run under
+	Version   int64           // goes up with every save
+	State     json.RawMessage // the clocks, as JSON
+	NextDue   *time.Time      // the earliest instant something is due; nil when nothing is
+	UpdatedAt time.Time
 }
 
 // Tx is the write side of a store inside one transaction.
@@ -171,4 +190,11 @@ type Tx interface {
 	Idempotency(ctx context.Context, userID int64, key string, notBefore time.Time) (*IdempotencyRecord, error)
 	// SaveIdempotency records a key, replacing one that expired before notBefore.
 	SaveIdempotency(ctx context.Context, userID int64, key string, rec IdempotencyRecord, now, notBefore time.Time) error
+	// SLAStateForUpdate reads and locks a ticket's SLA state; nil when it has none.
+	SLAStateForUpdate(ctx context.Context, ticketID int64) (*SLAState, error)
+	// SaveSLAState inserts or replaces a ticket's SLA state.
+	SaveSLAState(ctx context.Context, s *SLAState) error
+	// MarkSLAFired records that the SLA warning, breach or escalation step
+	// with this key was written; false when it had been already.
+	MarkSLAFired(ctx context.Context, ticketID int64, key string, at time.Time) (bool, error)
 }

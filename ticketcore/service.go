@@ -282,6 +282,84 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 		sum := sha256.Sum256(b)
 		reqHash = hex.EncodeToString(sum[:])
 	}
+	now := s.now()
+	draft, err := s.newTicket(ctx, actor, &in, now)
+	if err != nil {
+		return CreateResult{}, err
+	}
+	var res CreateResult
+	err = s.inTx(ctx, func(tx Tx) error {
+		res = CreateResult{}
+		if idemKey != "" {
+			rec, err := tx.Idempotency(ctx, actor.UserID, idemKey, now.Add(-s.opts.IdempotencyTTL))
+			if err != nil {
+				return err
+			}
+			if rec != nil {
+				if rec.RequestHash != reqHash {
+					return &Error{Code: CodeIdempotencyReuse, Message: "Idempotency-Key was already used with a different request",
+						Fields: map[string]string{"Idempotency-Key": "already used with a different body"}}
+				}
+				prior, err := tx.TicketForUpdate(ctx, rec.TicketID)
+				if err != nil {
+					return err
+				}
+				res = CreateResult{Ticket: prior, Replayed: true}
+				return nil
+			}
+		}
+		t := cloneTicket(draft) // afresh on every attempt
+		if err := s.linkCustomer(ctx, tx, t, in.Customer, now); err != nil {
+			return err
+		}
+		// Routing sees the linked customer (tier, region, id for sticky
+		// assignment); a replayed create is not routed.
+		routeReason := ""
+		if s.router != nil {
+			var err error
+			if routeReason, err = s.router.Route(ctx, t); err != nil {
+				return fmt.Errorf("route ticket: %w", err)
+			}
+		}
+		if err := s.insert(ctx, tx, actor, t, events.SourceAPI, routeReason); err != nil {
+			return err
+		}
+		if idemKey != "" {
+			rec := IdempotencyRecord{RequestHash: reqHash, TicketID: t.ID}
+			if err := tx.SaveIdempotency(ctx, actor.UserID, idemKey, rec, now, now.Add(-s.opts.IdempotencyTTL)); err != nil {
+				return err
+			}
+		}
+		res.Ticket = t
+		return nil
+	})
+	if err != nil {
+		return CreateResult{}, err
+	}
+	return res, nil
+}
+
+// Draft builds and validates the ticket that Create would store for in,
+// without storing, routing or linking it: the customer is taken from the
+// input as given, not looked up. It serves dry runs such as explaining how
+// the routing rules would treat a ticket.
+func (s *Service) Draft(ctx context.Context, actor Actor, in CreateInput) (*Ticket, error) {
+	t, err := s.newTicket(ctx, actor, &in, s.now())
+	if err != nil {
+		return nil, err
+	}
+	c := in.Customer
+	t.Customer = Customer{Email: c.Email, Phone: c.Phone, ExternalID: c.ExternalID, Name: c.Name, Tier: c.Tier,
+		Region: c.Region, Organisation: c.Organisation}
+	if t.Region == "" {
+		t.Region = c.Region
+	}
+	return t, nil
+}
+
+// newTicket normalises in (its customer identities too) and builds the new
+// ticket with its defaults, or returns every problem found.
+func (s *Service) newTicket(ctx context.Context, actor Actor, in *CreateInput, now time.Time) (*Ticket, error) {
 	fe := fieldErrors{}
 	s.normalizeCustomer(&in.Customer, fe)
 	if s.opts.RequireCustomer && in.Customer.Empty() {
@@ -289,9 +367,8 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 	}
 	defs, err := s.fieldDefs(ctx)
 	if err != nil {
-		return CreateResult{}, err
+		return nil, err
 	}
-	now := s.now()
 	t := &Ticket{
 		ExternalID: strings.TrimSpace(in.ExternalID), Subject: strings.TrimSpace(in.Subject), Description: in.Description,
 		Type: in.Type, Category: strings.TrimSpace(in.Category), Product: strings.TrimSpace(in.Product),
@@ -318,55 +395,9 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 	s.checkTicket(t, fe)
 	validateCustomFields(defs, t.Type, t.CustomFields, fe)
 	if err := fe.err(); err != nil {
-		return CreateResult{}, err
+		return nil, err
 	}
-
-	routeReason := ""
-	if s.router != nil {
-		if routeReason, err = s.router.Route(ctx, t); err != nil {
-			return CreateResult{}, fmt.Errorf("route ticket: %w", err)
-		}
-	}
-	var res CreateResult
-	err = s.inTx(ctx, func(tx Tx) error {
-		res = CreateResult{}
-		if idemKey != "" {
-			rec, err := tx.Idempotency(ctx, actor.UserID, idemKey, now.Add(-s.opts.IdempotencyTTL))
-			if err != nil {
-				return err
-			}
-			if rec != nil {
-				if rec.RequestHash != reqHash {
-					return &Error{Code: CodeIdempotencyReuse, Message: "Idempotency-Key was already used with a different request",
-						Fields: map[string]string{"Idempotency-Key": "already used with a different body"}}
-				}
-				prior, err := tx.TicketForUpdate(ctx, rec.TicketID)
-				if err != nil {
-					return err
-				}
-				res = CreateResult{Ticket: prior, Replayed: true}
-				return nil
-			}
-		}
-		if err := s.linkCustomer(ctx, tx, t, in.Customer, now); err != nil {
-			return err
-		}
-		if err := s.insert(ctx, tx, actor, t, events.SourceAPI, routeReason); err != nil {
-			return err
-		}
-		if idemKey != "" {
-			rec := IdempotencyRecord{RequestHash: reqHash, TicketID: t.ID}
-			if err := tx.SaveIdempotency(ctx, actor.UserID, idemKey, rec, now, now.Add(-s.opts.IdempotencyTTL)); err != nil {
-				return err
-			}
-		}
-		res.Ticket = t
-		return nil
-	})
-	if err != nil {
-		return CreateResult{}, err
-	}
-	return res, nil
+	return t, nil
 }
 
 // linkCustomer finds the customer by any identity, pre-fills the ticket from
@@ -443,6 +474,25 @@ func (s *Service) appendEvent(ctx context.Context, tx Tx, actor Actor, typ event
 
 // Update applies a patch to the ticket at expectedVersion.
 func (s *Service) Update(ctx context.Context, actor Actor, id, expectedVersion int64, p Patch) (*Ticket, error) {
+	return s.UpdateWithReason(ctx, actor, id, expectedVersion, p, events.SourceAPI, "")
+}
+
+// maxReason bounds the reason of an UpdateWithReason.
+const maxReason = 4000
+
+// UpdateWithReason is Update with the source and the reason recorded in the
+// change event, for changes made by Deskmine itself (a ticket re-routed
+// because its agent went offline) or on a user's behalf (an automatic
+// reassignment, with the routing decision as the reason).
+func (s *Service) UpdateWithReason(ctx context.Context, actor Actor, id, expectedVersion int64, p Patch, src events.Source, reason string) (*Ticket, error) {
+	if src == "" {
+		src = events.SourceAPI
+	}
+	fe := fieldErrors{}
+	checkText(fe, "reason", reason, maxReason, false)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
 	defs, err := s.fieldDefs(ctx)
 	if err != nil {
 		return nil, err
@@ -477,7 +527,7 @@ func (s *Service) Update(ctx context.Context, actor Actor, id, expectedVersion i
 			out = old // nothing changed: no version bump, no event
 			return nil
 		}
-		if err := s.write(ctx, tx, actor, old, t, events.TicketUpdated, events.SourceAPI, "", s.now()); err != nil {
+		if err := s.write(ctx, tx, actor, old, t, events.TicketUpdated, src, reason, s.now()); err != nil {
 			return err
 		}
 		out = t
@@ -636,6 +686,7 @@ func applyPatch(t *Ticket, p Patch, fe fieldErrors) {
 	set(&t.Assignee, p.Assignee)
 	set(&t.Team, p.Team)
 	set(&t.Region, p.Region)
+	set(&t.SLAPolicy, p.SLAPolicy)
 	if p.Resolution != nil {
 		t.Resolution = *p.Resolution
 	}

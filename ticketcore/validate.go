@@ -114,6 +114,7 @@ func (s *Service) checkTicket(t *Ticket, fe fieldErrors) {
 	checkText(fe, "team", t.Team, maxShortText, false)
 	checkText(fe, "region", t.Region, maxShortText, false)
 	checkText(fe, "resolution", t.Resolution, maxResolution, false)
+	checkText(fe, "sla_policy", t.SLAPolicy, maxShortText, false)
 	if t.Type == "" {
 		fe.add("type", "is required")
 	}

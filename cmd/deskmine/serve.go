@@ -37,6 +37,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer notes.stop() // before the store closes
+	clocks, err := startSLA(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer clocks.stop() // before the store closes
 	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
 		Logger: a.log, Ready: a.store.Ping}))
 	srv.Registry().MustRegister(notes.stats)

@@ -27,10 +27,14 @@ const (
 	TicketUpdated       Type = "ticket.updated"
 	TicketStatusChanged Type = "ticket.status_changed"
 	TicketCommented     Type = "ticket.commented"
+	TicketSLAWarning    Type = "ticket.sla_warning"  // a share of an SLA target has elapsed
+	TicketSLABreached   Type = "ticket.sla_breached" // an SLA target was missed
+	TicketEscalated     Type = "ticket.escalated"    // one step of an escalation (notify, reassign to a higher level)
 )
 
 // Types lists every event type of this schema version, in documentation order.
-var Types = []Type{TicketCreated, TicketUpdated, TicketStatusChanged, TicketCommented}
+var Types = []Type{TicketCreated, TicketUpdated, TicketStatusChanged, TicketCommented,
+	TicketSLAWarning, TicketSLABreached, TicketEscalated}
 
 // Valid reports whether t is a known event type.
 func (t Type) Valid() bool {
@@ -111,6 +115,7 @@ type Ticket struct {
 	Team          string         `json:"team,omitempty"`
 	Region        string         `json:"region,omitempty"`
 	Resolution    string         `json:"resolution,omitempty"`
+	SLAPolicy     string         `json:"sla_policy,omitempty"` // the SLA policy by name; empty: the policy named "default"
 	SLABreached   bool           `json:"sla_breached"`
 	ReopenCount   int            `json:"reopen_count"`
 	RequesterID   int64          `json:"requester_id,omitempty"` // the user (e.g. a client integration) that created it

@@ -48,7 +48,8 @@ func TestTypeValid(t *testing.T) {
 			t.Errorf("%s is listed in Types but not valid", typ)
 		}
 	}
-	want := []events.Type{events.TicketCreated, events.TicketUpdated, events.TicketStatusChanged, events.TicketCommented}
+	want := []events.Type{events.TicketCreated, events.TicketUpdated, events.TicketStatusChanged, events.TicketCommented,
+		events.TicketSLAWarning, events.TicketSLABreached, events.TicketEscalated}
 	if !slices.Equal(events.Types, want) {
 		t.Errorf("Types = %v, want %v", events.Types, want)
 	}

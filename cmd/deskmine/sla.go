@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/deskmine/deskmine/ticketcore/slaclock"
+)
+
+// slaClocks is the running SLA clocks of the server.
+type slaClocks struct {
+	clocks *slaclock.Clocks
+	stop   func()
+}
+
+// startSLA registers the SLA clocks on the app's service (so start it
+// before serving) and runs them until ctx ends or stop is called; stop then
+// waits for them to finish, so call it before the store is closed.
+func startSLA(ctx context.Context, a *app) (*slaClocks, error) {
+	c, err := slaclock.New(ctx, a.svc, a.store, slaclock.Options{Logger: a.log})
+	if err != nil {
+		return nil, fmt.Errorf("sla clocks: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := c.Run(ctx); err != nil {
+			a.log.Error("sla clocks", "err", err)
+		}
+	}()
+	return &slaClocks{clocks: c, stop: func() {
+		cancel()
+		<-done
+	}}, nil
+}
