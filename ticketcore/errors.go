@@ -3,8 +3,8 @@ package ticketcore
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
+
+	"github.com/deskmine/deskmine/internal/fieldmsg"
 )
 
 // Code is a machine-readable error code that the API maps to an HTTP status.
@@ -35,16 +35,7 @@ func (e *Error) Error() string {
 	if len(e.Fields) == 0 {
 		return e.Message
 	}
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return e.Message + " (" + strings.Join(parts, "; ") + ")"
+	return e.Message + " (" + fieldmsg.Join(e.Fields) + ")"
 }
 
 // Invalid is a CodeInvalid error about one field.

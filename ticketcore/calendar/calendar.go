@@ -30,9 +30,10 @@ package calendar
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/deskmine/deskmine/internal/fieldmsg"
 )
 
 // Span is one stretch of working time in a local day, as "HH:MM" wall-clock
@@ -67,16 +68,7 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return fmt.Sprintf("calendar %q: %s", e.Name, strings.Join(parts, "; "))
+	return fmt.Sprintf("calendar %q: %s", e.Name, fieldmsg.Join(e.Fields))
 }
 
 const (

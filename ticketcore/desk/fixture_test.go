@@ -3,17 +3,14 @@ package desk_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/deskmine/deskmine/internal/testclock"
 	"github.com/deskmine/deskmine/internal/testdb"
+	"github.com/deskmine/deskmine/internal/testleak"
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/auth"
 	"github.com/deskmine/deskmine/ticketcore/desk"
@@ -23,34 +20,7 @@ import (
 )
 
 // TestMain fails the run when a goroutine of this package outlives the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(); leaked != "" {
-			fmt.Fprintf(os.Stderr, "goroutines leaked:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func leakedGoroutines() string {
-	var leaked []string
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		leaked = leaked[:0]
-		for g := range strings.SplitSeq(string(buf), "\n\n") {
-			if strings.Contains(g, "ticketcore/desk.") && !strings.Contains(g, "desk_test.TestMain") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-	}
-	return strings.Join(leaked, "\n\n")
-}
+func TestMain(m *testing.M) { testleak.Main(m, "ticketcore/desk.") }
 
 var (
 	ctx   = context.Background()

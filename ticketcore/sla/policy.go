@@ -2,9 +2,10 @@ package sla
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/deskmine/deskmine/internal/fieldmsg"
 )
 
 // DefaultWarnAt is the share of a target after which a warning is due when
@@ -63,16 +64,7 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return fmt.Sprintf("sla policy %q: %s", e.ID, strings.Join(parts, "; "))
+	return fmt.Sprintf("sla policy %q: %s", e.ID, fieldmsg.Join(e.Fields))
 }
 
 func validPriority(p string) bool {
