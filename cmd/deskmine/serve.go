@@ -11,6 +11,7 @@ import (
 
 	"github.com/deskmine/deskmine/ticketcore/api"
 	"github.com/deskmine/deskmine/ticketcore/auth"
+	"github.com/deskmine/deskmine/ticketcore/desk"
 )
 
 // demoPassword is the password of the demo accounts; printed on start so that
@@ -42,8 +43,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer clocks.stop() // before the store closes
+	d, err := desk.New(ctx, a.svc, a.store, desk.Options{Logger: a.log})
+	if err != nil {
+		return err
+	}
+	go d.Run(ctx) // re-reads settings and re-counts loads until ctx ends
 	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
-		Logger: a.log, Ready: a.store.Ping}))
+		Logger: a.log, Ready: a.store.Ping, Desk: d}))
 	srv.Registry().MustRegister(notes.stats)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/api"
 	"github.com/deskmine/deskmine/ticketcore/auth"
+	"github.com/deskmine/deskmine/ticketcore/desk"
 	"github.com/deskmine/deskmine/ticketcore/notify"
 	"github.com/deskmine/deskmine/ticketcore/store"
 	"github.com/deskmine/deskmine/ticketcore/storetest"
@@ -30,6 +32,7 @@ type env struct {
 	api    *api.Server
 	svc    *ticketcore.Service
 	store  *store.Store
+	desk   *desk.Desk
 	notes  *notify.Notifier // on store, webhooks included
 	tokens map[auth.Role]string
 	users  map[auth.Role]*auth.User
@@ -44,10 +47,14 @@ func newEnv(t *testing.T, b testdb.Backend) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := api.New(svc, as, api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st})
+	d, err := desk.New(ctx, svc, st, desk.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := api.New(svc, as, api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st, Desk: d})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, api: a, svc: svc, store: st, notes: notes, tokens: map[auth.Role]string{}, users: map[auth.Role]*auth.User{}}
+	e := &env{t: t, srv: srv, api: a, svc: svc, store: st, desk: d, notes: notes, tokens: map[auth.Role]string{}, users: map[auth.Role]*auth.User{}}
 	for _, r := range auth.Roles {
 		u, err := as.CreateUser(ctx, auth.NewUser{Login: "u-" + string(r), Role: string(r), Password: "correct horse"})
 		if err != nil {

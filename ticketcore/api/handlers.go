@@ -133,7 +133,11 @@ func (s *Server) patchTicket(c echo.Context) error {
 	if err := decodeJSON(c, &p); err != nil {
 		return err
 	}
-	t, err := s.svc.Update(c.Request().Context(), actorOf(c), id, version, p)
+	update := s.svc.Update
+	if s.opts.Desk != nil {
+		update = s.opts.Desk.Update // the assignee "auto" re-routes the ticket
+	}
+	t, err := update(c.Request().Context(), actorOf(c), id, version, p)
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,24 @@ var expectedRoles = map[string]string{
 	"PUT /api/v1/webhooks/:id":                  "admin",
 	"DELETE /api/v1/webhooks/:id":               "admin",
 	"POST /api/v1/webhooks/:id/rotate-secret":   "admin",
+	"GET /api/v1/teams":                         "admin manager agent reviewer",
+	"POST /api/v1/teams":                        "admin manager",
+	"GET /api/v1/teams/:name":                   "admin manager agent reviewer",
+	"PUT /api/v1/teams/:name":                   "admin manager",
+	"DELETE /api/v1/teams/:name":                "admin manager",
+	"GET /api/v1/teams/:name/history":           "admin manager agent reviewer",
+	"GET /api/v1/agents":                        "admin manager agent reviewer",
+	"POST /api/v1/agents":                       "admin manager",
+	"GET /api/v1/agents/:login":                 "admin manager agent reviewer",
+	"PUT /api/v1/agents/:login":                 "admin manager",
+	"DELETE /api/v1/agents/:login":              "admin manager",
+	"GET /api/v1/agents/:login/history":         "admin manager agent reviewer",
+	"POST /api/v1/agents/:login/status":         "admin manager agent",
+	"GET /api/v1/routing/rules":                 "admin manager agent reviewer",
+	"PUT /api/v1/routing/rules":                 "admin manager",
+	"GET /api/v1/routing/rules/history":         "admin manager agent reviewer",
+	"POST /api/v1/routing/explain":              "admin manager",
+	"GET /api/v1/queue":                         "admin manager agent",
 }
 
 // TestRoleMatrix calls every route as every role (and anonymously) and checks
@@ -71,7 +89,8 @@ func TestRoleMatrix(t *testing.T) {
 				tk = e.createTicket(auth.RoleAdmin)
 			}
 			path := strings.NewReplacer(":id/tokens", fmt.Sprintf("%d/tokens", e.users[auth.RoleAgent].ID),
-				":token_id", "999999", ":id", fmt.Sprint(tk.ID), ":name", "colour").Replace(r.Path)
+				":token_id", "999999", ":id", fmt.Sprint(tk.ID), ":name", "colour",
+				":login", e.users[role].Login).Replace(r.Path)
 			var body any
 			if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
 				body = map[string]any{}
@@ -89,7 +108,7 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}
 		if want != "public" {
-			path := strings.NewReplacer(":token_id", "1", ":id", "1", ":name", "x").Replace(r.Path)
+			path := strings.NewReplacer(":token_id", "1", ":id", "1", ":name", "x", ":login", "x").Replace(r.Path)
 			if res := e.do("", r.Method, path, nil); res.Status != http.StatusUnauthorized {
 				t.Errorf("%s anonymous: want 401, got %d", key, res.Status)
 			}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/auth"
+	"github.com/deskmine/deskmine/ticketcore/desk"
 	"github.com/deskmine/deskmine/ticketcore/notify"
 )
 
@@ -39,6 +40,10 @@ type Options struct {
 	// Webhooks stores the webhook endpoints managed under /api/v1/webhooks;
 	// nil answers those routes 404. The SQL store implements it.
 	Webhooks WebhookStore
+	// Desk serves the routing desk (teams, agents, routing rules, explain,
+	// queues) and makes ticket changes with the assignee "auto" re-route;
+	// nil answers those routes 404 and changes tickets through the service.
+	Desk *desk.Desk
 }
 
 // Server serves the REST API.
@@ -150,6 +155,24 @@ func (s *Server) routeTable() []boundRoute {
 		{Route{Method: http.MethodPut, Path: "/api/v1/webhooks/:id", Roles: adminOnly}, s.updateWebhook},
 		{Route{Method: http.MethodDelete, Path: "/api/v1/webhooks/:id", Roles: adminOnly}, s.deleteWebhook},
 		{Route{Method: http.MethodPost, Path: "/api/v1/webhooks/:id/rotate-secret", Roles: adminOnly}, s.rotateWebhookSecret},
+		{Route{Method: http.MethodGet, Path: "/api/v1/teams", Roles: staff}, s.listTeams},
+		{Route{Method: http.MethodPost, Path: "/api/v1/teams", Roles: managers}, s.createTeam},
+		{Route{Method: http.MethodGet, Path: "/api/v1/teams/:name", Roles: staff}, s.getTeam},
+		{Route{Method: http.MethodPut, Path: "/api/v1/teams/:name", Roles: managers}, s.putTeam},
+		{Route{Method: http.MethodDelete, Path: "/api/v1/teams/:name", Roles: managers}, s.deleteTeam},
+		{Route{Method: http.MethodGet, Path: "/api/v1/teams/:name/history", Roles: staff}, s.teamHistory},
+		{Route{Method: http.MethodGet, Path: "/api/v1/agents", Roles: staff}, s.listAgents},
+		{Route{Method: http.MethodPost, Path: "/api/v1/agents", Roles: managers}, s.createAgent},
+		{Route{Method: http.MethodGet, Path: "/api/v1/agents/:login", Roles: staff}, s.getAgent},
+		{Route{Method: http.MethodPut, Path: "/api/v1/agents/:login", Roles: managers}, s.putAgent},
+		{Route{Method: http.MethodDelete, Path: "/api/v1/agents/:login", Roles: managers}, s.deleteAgent},
+		{Route{Method: http.MethodGet, Path: "/api/v1/agents/:login/history", Roles: staff}, s.agentHistory},
+		{Route{Method: http.MethodPost, Path: "/api/v1/agents/:login/status", Roles: workers}, s.setAgentStatus},
+		{Route{Method: http.MethodGet, Path: "/api/v1/routing/rules", Roles: staff}, s.getRules},
+		{Route{Method: http.MethodPut, Path: "/api/v1/routing/rules", Roles: managers}, s.putRules},
+		{Route{Method: http.MethodGet, Path: "/api/v1/routing/rules/history", Roles: staff}, s.rulesHistory},
+		{Route{Method: http.MethodPost, Path: "/api/v1/routing/explain", Roles: managers}, s.explainRouting},
+		{Route{Method: http.MethodGet, Path: "/api/v1/queue", Roles: workers}, s.queue},
 	}
 }
 
