@@ -38,18 +38,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer notes.stop() // before the store closes
-	clocks, err := startSLA(ctx, a)
-	if err != nil {
-		return err
-	}
-	defer clocks.stop() // before the store closes
 	d, err := desk.New(ctx, a.svc, a.store, desk.Options{Logger: a.log})
 	if err != nil {
 		return err
 	}
+	told := newNotifier(a, notes, d) // registers itself as a hook: assignments and mentions
+	clocks, err := startSLA(ctx, a, d, told)
+	if err != nil {
+		return err
+	}
+	defer clocks.stop() // before the store closes
+	d.SetSLASource(clocks.remaining(a))
 	go d.Run(ctx) // re-reads settings and re-counts loads until ctx ends
 	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
-		Logger: a.log, Ready: a.store.Ping, Desk: d}))
+		Logger: a.log, Ready: a.store.Ping, Desk: d, SLA: clocks.clocks, SLASettings: a.store}))
 	srv.Registry().MustRegister(notes.stats)
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/deskmine/deskmine/ticketcore/slaclock"
 )
@@ -15,9 +16,11 @@ type slaClocks struct {
 
 // startSLA registers the SLA clocks on the app's service (so start it
 // before serving) and runs them until ctx ends or stop is called; stop then
-// waits for them to finish, so call it before the store is closed.
-func startSLA(ctx context.Context, a *app) (*slaClocks, error) {
-	c, err := slaclock.New(ctx, a.svc, a.store, slaclock.Options{Logger: a.log})
+// waits for them to finish, so call it before the store is closed. The
+// escalator picks who takes escalated tickets and the notifier delivers
+// notify steps; either may be nil.
+func startSLA(ctx context.Context, a *app, esc slaclock.Escalator, n slaclock.Notifier) (*slaClocks, error) {
+	c, err := slaclock.New(ctx, a.svc, a.store, slaclock.Options{Logger: a.log, Escalator: esc, Notifier: n})
 	if err != nil {
 		return nil, fmt.Errorf("sla clocks: %w", err)
 	}
@@ -33,4 +36,9 @@ func startSLA(ctx context.Context, a *app) (*slaClocks, error) {
 		cancel()
 		<-done
 	}}, nil
+}
+
+// remaining returns the clocks as the desk's source of SLA time remaining.
+func (s *slaClocks) remaining(a *app) slaRemaining {
+	return slaRemaining{clocks: s.clocks, now: time.Now, log: a.log}
 }

@@ -5,11 +5,15 @@ import (
 	"time"
 )
 
-func parkedForTest(stop chan struct{}) { <-stop }
+func parkedForTest(started, stop chan struct{}) {
+	close(started)
+	<-stop
+}
 
 func TestLeakedFindsARunningGoroutine(t *testing.T) {
-	stop := make(chan struct{})
-	go parkedForTest(stop)
+	started, stop := make(chan struct{}), make(chan struct{})
+	go parkedForTest(started, stop)
+	<-started
 	if got := Leaked("testleak.parkedForTest", 100*time.Millisecond); got == "" {
 		t.Fatal("running goroutine not reported")
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/deskmine/deskmine/ticketcore/auth"
 	"github.com/deskmine/deskmine/ticketcore/desk"
 	"github.com/deskmine/deskmine/ticketcore/notify"
+	"github.com/deskmine/deskmine/ticketcore/slaclock"
 	"github.com/deskmine/deskmine/ticketcore/store"
 	"github.com/deskmine/deskmine/ticketcore/storetest"
 )
@@ -34,11 +35,23 @@ type env struct {
 	store  *store.Store
 	desk   *desk.Desk
 	notes  *notify.Notifier // on store, webhooks included
+	clocks *slaclock.Clocks // not running: start Run where firing matters
 	tokens map[auth.Role]string
 	users  map[auth.Role]*auth.User
 }
 
 func newEnv(t *testing.T, b testdb.Backend) *env {
+	t.Helper()
+	return newEnvOpts(t, b, true)
+}
+
+// newEnvWithout is an env whose server runs without the SLA clocks.
+func newEnvWithout(t *testing.T) *env {
+	t.Helper()
+	return newEnvOpts(t, testdb.Backends()[0], false)
+}
+
+func newEnvOpts(t *testing.T, b testdb.Backend, withSLA bool) *env {
 	t.Helper()
 	ctx := context.Background()
 	svc, st := storetest.NewService(t, b, nil)
@@ -51,10 +64,18 @@ func newEnv(t *testing.T, b testdb.Backend) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := api.New(svc, as, api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st, Desk: d})
+	clocks, err := slaclock.New(ctx, svc, st, slaclock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st, Desk: d, SLA: clocks, SLASettings: st}
+	if !withSLA {
+		opts.SLA, opts.SLASettings = nil, nil
+	}
+	a := api.New(svc, as, opts)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, api: a, svc: svc, store: st, desk: d, notes: notes, tokens: map[auth.Role]string{}, users: map[auth.Role]*auth.User{}}
+	e := &env{t: t, srv: srv, api: a, svc: svc, store: st, desk: d, notes: notes, clocks: clocks, tokens: map[auth.Role]string{}, users: map[auth.Role]*auth.User{}}
 	for _, r := range auth.Roles {
 		u, err := as.CreateUser(ctx, auth.NewUser{Login: "u-" + string(r), Role: string(r), Password: "correct horse"})
 		if err != nil {

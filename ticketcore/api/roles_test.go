@@ -64,6 +64,20 @@ var expectedRoles = map[string]string{
 	"GET /api/v1/routing/rules/history":         "admin manager agent reviewer",
 	"POST /api/v1/routing/explain":              "admin manager",
 	"GET /api/v1/queue":                         "admin manager agent",
+	"GET /api/v1/calendars":                     "admin manager agent reviewer",
+	"POST /api/v1/calendars":                    "admin manager",
+	"GET /api/v1/calendars/:name":               "admin manager agent reviewer",
+	"PUT /api/v1/calendars/:name":               "admin manager",
+	"DELETE /api/v1/calendars/:name":            "admin manager",
+	"GET /api/v1/calendars/:name/history":       "admin manager agent reviewer",
+	"GET /api/v1/sla-policies":                  "admin manager agent reviewer",
+	"POST /api/v1/sla-policies":                 "admin manager",
+	"GET /api/v1/sla-policies/:id":              "admin manager agent reviewer",
+	"PUT /api/v1/sla-policies/:id":              "admin manager",
+	"DELETE /api/v1/sla-policies/:id":           "admin manager",
+	"GET /api/v1/sla-policies/:id/history":      "admin manager agent reviewer",
+	"POST /api/v1/tickets/:id/escalations":      "admin manager agent",
+	"GET /api/v1/tickets/:id/sla":               "admin manager agent reviewer",
 }
 
 // TestRoleMatrix calls every route as every role (and anonymously) and checks

@@ -44,6 +44,12 @@ type Options struct {
 	// queues) and makes ticket changes with the assignee "auto" re-route;
 	// nil answers those routes 404 and changes tickets through the service.
 	Desk *desk.Desk
+	// SLA serves the SLA routes (calendars, SLA policies, manual
+	// escalation, a ticket's clocks) with SLASettings storing the
+	// calendars and policies; either nil answers those routes 404.
+	// *slaclock.Clocks implements SLA and the SQL store SLASettings.
+	SLA         SLAClocks
+	SLASettings ticketcore.SettingsStore
 }
 
 // Server serves the REST API.
@@ -173,6 +179,20 @@ func (s *Server) routeTable() []boundRoute {
 		{Route{Method: http.MethodGet, Path: "/api/v1/routing/rules/history", Roles: staff}, s.rulesHistory},
 		{Route{Method: http.MethodPost, Path: "/api/v1/routing/explain", Roles: managers}, s.explainRouting},
 		{Route{Method: http.MethodGet, Path: "/api/v1/queue", Roles: workers}, s.queue},
+		{Route{Method: http.MethodGet, Path: "/api/v1/calendars", Roles: staff}, s.listCalendars},
+		{Route{Method: http.MethodPost, Path: "/api/v1/calendars", Roles: managers}, s.createCalendar},
+		{Route{Method: http.MethodGet, Path: "/api/v1/calendars/:name", Roles: staff}, s.getCalendar},
+		{Route{Method: http.MethodPut, Path: "/api/v1/calendars/:name", Roles: managers}, s.putCalendar},
+		{Route{Method: http.MethodDelete, Path: "/api/v1/calendars/:name", Roles: managers}, s.deleteCalendar},
+		{Route{Method: http.MethodGet, Path: "/api/v1/calendars/:name/history", Roles: staff}, s.calendarHistory},
+		{Route{Method: http.MethodGet, Path: "/api/v1/sla-policies", Roles: staff}, s.listPolicies},
+		{Route{Method: http.MethodPost, Path: "/api/v1/sla-policies", Roles: managers}, s.createPolicy},
+		{Route{Method: http.MethodGet, Path: "/api/v1/sla-policies/:id", Roles: staff}, s.getPolicy},
+		{Route{Method: http.MethodPut, Path: "/api/v1/sla-policies/:id", Roles: managers}, s.putPolicy},
+		{Route{Method: http.MethodDelete, Path: "/api/v1/sla-policies/:id", Roles: managers}, s.deletePolicy},
+		{Route{Method: http.MethodGet, Path: "/api/v1/sla-policies/:id/history", Roles: staff}, s.policyHistory},
+		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/escalations", Roles: workers}, s.escalate},
+		{Route{Method: http.MethodGet, Path: "/api/v1/tickets/:id/sla", Roles: staff}, s.ticketSLA},
 	}
 }
 
