@@ -176,6 +176,28 @@ func TestServeDemoServesDemoData(t *testing.T) {
 	if n := strings.Count(body.String(), `"external_id":"DEMO-`); n != 500 {
 		t.Fatalf("want a full page of demo tickets, got %d", n)
 	}
+	// the demo desk routes a new ticket to the service desk and assigns it
+	req, _ = http.NewRequest("POST", "http://"+addr+"/api/v1/tickets", strings.NewReader(
+		`{"subject":"路由器断网 router offline","channel":"chat","customer":{"email":"new.demo@example.com"}}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create in demo: %v %v", err, res)
+	}
+	body.Reset()
+	body.ReadFrom(res.Body)
+	res.Body.Close()
+	if !strings.Contains(body.String(), `"team":"L1 Service Desk"`) || !strings.Contains(body.String(), `"assignee":"demo-`) {
+		t.Fatalf("new demo ticket not routed and assigned: %s", body.String())
+	}
+	req, _ = http.NewRequest("GET", "http://"+addr+"/api/v1/queue?agent=demo-agent", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("demo agent queue: %v %v", err, res)
+	}
+	res.Body.Close()
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d", code)

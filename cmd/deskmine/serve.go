@@ -48,6 +48,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer clocks.stop() // before the store closes
+	if cfg.Demo {
+		if err := ensureDemoDesk(ctx, a, d, clocks.clocks); err != nil {
+			return err
+		}
+	}
 	d.SetSLASource(clocks.remaining(a))
 	go d.Run(ctx) // re-reads settings and re-counts loads until ctx ends
 	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,

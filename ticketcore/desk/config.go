@@ -244,7 +244,10 @@ func (f fieldErrs) addProblems(prefix, field string, err error) {
 }
 
 var (
-	nameRE     = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_.\-]{0,63}$`)
+	// Team names are what tickets carry ("L1 Service Desk", "一线支持"), so
+	// inner spaces and & are allowed; they must start and end with a letter
+	// or digit.
+	nameRE     = regexp.MustCompile(`^[\p{L}\p{N}]([\p{L}\p{N}_.&\- ]{0,62}[\p{L}\p{N}])?$`)
 	skillRE    = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_.:/\-]{0,49}$`)
 	languageRE = regexp.MustCompile(`^[a-z]{2,3}([-_][a-z0-9]{2,8})*$`)
 )
@@ -281,7 +284,7 @@ func checkTeam(t *Team, c *config) error {
 	f := fieldErrs{}
 	t.Name = strings.TrimSpace(t.Name)
 	if !nameRE.MatchString(t.Name) {
-		f.add("name", "must be 1-64 letters, digits and _.- starting with a letter or digit")
+		f.add("name", "must be 1-64 letters, digits, spaces and _.&-, starting and ending with a letter or digit")
 	}
 	switch t.Strategy {
 	case "":
