@@ -43,6 +43,25 @@ func settingVersion(c echo.Context, what string, allowZero bool) (int64, error) 
 
 func versionTag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 
+// versioned answers with a settings resource, its version as the ETag.
+func versioned(c echo.Context, status int, version int64, body any) error {
+	c.Response().Header().Set("ETag", versionTag(version))
+	return c.JSON(status, body)
+}
+
+// keyFromPath fills an empty key of a body from the path parameter and
+// refuses one that names another resource.
+func keyFromPath(c echo.Context, param string, key *string) error {
+	if *key == "" {
+		*key = c.Param(param)
+		return nil
+	}
+	if *key != c.Param(param) {
+		return badRequest(param, "must equal the "+param+" in the path")
+	}
+	return nil
+}
+
 func (s *Server) listTeams(c echo.Context) error {
 	d, err := s.desk()
 	if err != nil {
@@ -64,8 +83,7 @@ func (s *Server) getTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", versionTag(t.Version))
-	return c.JSON(http.StatusOK, t)
+	return versioned(c, http.StatusOK, t.Version, t)
 }
 
 // createTeam stores a new team; a team of that name already there is 409.
@@ -82,9 +100,8 @@ func (s *Server) createTeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", versionTag(t.Version))
 	c.Response().Header().Set("Location", "/api/v1/teams/"+t.Name)
-	return c.JSON(http.StatusCreated, t)
+	return versioned(c, http.StatusCreated, t.Version, t)
 }
 
 // putTeam replaces a team at the version in If-Match.
@@ -101,18 +118,14 @@ func (s *Server) putTeam(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	name := c.Param("name")
-	if in.Name == "" {
-		in.Name = name
-	} else if in.Name != name {
-		return badRequest("name", "must equal the name in the path")
+	if err := keyFromPath(c, "name", &in.Name); err != nil {
+		return err
 	}
 	t, err := d.PutTeam(c.Request().Context(), actorOf(c), in, version)
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", versionTag(t.Version))
-	return c.JSON(http.StatusOK, t)
+	return versioned(c, http.StatusOK, t.Version, t)
 }
 
 func (s *Server) deleteTeam(c echo.Context) error {
@@ -151,8 +164,7 @@ func (s *Server) getAgent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", versionTag(a.Version))
-	return c.JSON(http.StatusOK, a)
+	return versioned(c, http.StatusOK, a.Version, a)
 }
 
 // createAgent stores a new agent; an agent of that login already there is 409.
@@ -169,9 +181,8 @@ func (s *Server) createAgent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", versionTag(a.Version))
 	c.Response().Header().Set("Location", "/api/v1/agents/"+a.Login)
-	return c.JSON(http.StatusCreated, a)
+	return versioned(c, http.StatusCreated, a.Version, a)
 }
 
 func (s *Server) putAgent(c echo.Context) error {
@@ -187,18 +198,14 @@ func (s *Server) putAgent(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	login := c.Param("login")
-	if in.Login == "" {
-		in.Login = login
-	} else if in.Login != login {
-		return badRequest("login", "must equal the login in the path")
+	if err := keyFromPath(c, "login", &in.Login); err != nil {
+		return err
 	}
 	a, err := d.PutAgent(c.Request().Context(), actorOf(c), in, version)
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", versionTag(a.Version))
-	return c.JSON(http.StatusOK, a)
+	return versioned(c, http.StatusOK, a.Version, a)
 }
 
 // deleteAgent removes an agent after re-routing their open tickets, and

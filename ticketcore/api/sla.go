@@ -134,8 +134,7 @@ func (s *Server) getSLASetting(c echo.Context, k slaKind) error {
 	if err != nil {
 		return fmt.Errorf("read %s %s: %w", k.kind, name, err)
 	}
-	c.Response().Header().Set("ETag", versionTag(st.Version))
-	return c.JSON(http.StatusOK, settingOut(st))
+	return versioned(c, http.StatusOK, st.Version, settingOut(st))
 }
 
 // putSLASetting validates and saves a document at expected (0 creates),
@@ -199,9 +198,8 @@ func (s *Server) createSLASetting(c echo.Context, k slaKind) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", versionTag(st.Version))
 	c.Response().Header().Set("Location", k.base+"/"+st.Name)
-	return c.JSON(http.StatusCreated, settingOut(st))
+	return versioned(c, http.StatusCreated, st.Version, settingOut(st))
 }
 
 func (s *Server) replaceSLASetting(c echo.Context, k slaKind) error {
@@ -226,8 +224,7 @@ func (s *Server) replaceSLASetting(c echo.Context, k slaKind) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", versionTag(st.Version))
-	return c.JSON(http.StatusOK, settingOut(st))
+	return versioned(c, http.StatusOK, st.Version, settingOut(st))
 }
 
 func (s *Server) deleteSLASetting(c echo.Context, k slaKind) error {
