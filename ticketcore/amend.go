@@ -13,6 +13,8 @@ import (
 type Amendment struct {
 	Type   events.Type
 	Reason string
+	// SLA, on SLA warnings and breaches, names the target concerned.
+	SLA *events.SLA
 	// Change, when set, changes fields of the ticket; the changes are listed
 	// in the event. Without it the event changes no field but, like every
 	// event, is a new version of the ticket.
@@ -49,7 +51,7 @@ func (s *Service) Amend(ctx context.Context, actor Actor, src events.Source, id 
 			if a.Change != nil {
 				a.Change(next)
 			}
-			if err := s.write(ctx, tx, actor, cur, next, a.Type, src, a.Reason, now); err != nil {
+			if err := s.write(ctx, tx, actor, cur, next, a.Type, src, a.Reason, now, eventExtra{SLA: a.SLA}); err != nil {
 				return err
 			}
 			cur = next

@@ -126,7 +126,7 @@ func (s *Service) ImportTicket(ctx context.Context, externalID string, changes [
 			if src == "" {
 				src = events.SourceImport
 			}
-			if err := s.appendEvent(ctx, tx, actor, typ, src, reason, cur, next, ch.At.UTC().Truncate(time.Microsecond), comment); err != nil {
+			if err := s.appendEvent(ctx, tx, actor, typ, src, reason, cur, next, ch.At.UTC().Truncate(time.Microsecond), eventExtra{Comment: comment}); err != nil {
 				return fmt.Errorf("line %d: %w", ch.Line, err)
 			}
 			cur = next

@@ -443,11 +443,17 @@ func (s *Service) insert(ctx context.Context, tx Tx, actor Actor, t *Ticket, src
 	if err := tx.InsertTicket(ctx, t); err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
-	return s.appendEvent(ctx, tx, actor, events.TicketCreated, src, reason, nil, t, t.CreatedAt, nil)
+	return s.appendEvent(ctx, tx, actor, events.TicketCreated, src, reason, nil, t, t.CreatedAt, eventExtra{})
+}
+
+// eventExtra holds the parts of an event only some types carry.
+type eventExtra struct {
+	Comment *events.Comment
+	SLA     *events.SLA
 }
 
 func (s *Service) appendEvent(ctx context.Context, tx Tx, actor Actor, typ events.Type, src events.Source, reason string,
-	old, t *Ticket, at time.Time, comment *events.Comment) error {
+	old, t *Ticket, at time.Time, extra eventExtra) error {
 	if s.beforeEvent != nil {
 		if err := s.beforeEvent(); err != nil {
 			return err
@@ -464,7 +470,7 @@ func (s *Service) appendEvent(ctx context.Context, tx Tx, actor Actor, typ event
 	e := &events.Event{
 		SchemaVersion: events.SchemaVersion, ID: id.String(), TicketID: t.ID, TicketVersion: t.Version,
 		Type: typ, At: at, RecordedAt: s.now(), Actor: actor.event(), Source: src, Reason: reason,
-		Changes: changes, Comment: comment, Ticket: *t,
+		Changes: changes, Comment: extra.Comment, SLA: extra.SLA, Ticket: *t,
 	}
 	if err := tx.AppendEvent(ctx, e); err != nil {
 		return fmt.Errorf("append event: %w", err)
@@ -527,7 +533,7 @@ func (s *Service) UpdateWithReason(ctx context.Context, actor Actor, id, expecte
 			out = old // nothing changed: no version bump, no event
 			return nil
 		}
-		if err := s.write(ctx, tx, actor, old, t, events.TicketUpdated, src, reason, s.now()); err != nil {
+		if err := s.write(ctx, tx, actor, old, t, events.TicketUpdated, src, reason, s.now(), eventExtra{}); err != nil {
 			return err
 		}
 		out = t
@@ -560,7 +566,7 @@ func (s *Service) Transition(ctx context.Context, actor Actor, id, expectedVersi
 		if in.Resolution != "" {
 			t.Resolution = in.Resolution
 		}
-		if err := s.write(ctx, tx, actor, old, t, events.TicketStatusChanged, events.SourceAPI, in.Comment, now); err != nil {
+		if err := s.write(ctx, tx, actor, old, t, events.TicketStatusChanged, events.SourceAPI, in.Comment, now, eventExtra{}); err != nil {
 			return err
 		}
 		out = t
@@ -626,7 +632,7 @@ func (s *Service) Comment(ctx context.Context, actor Actor, id int64, body strin
 		if err := tx.UpdateTicket(ctx, t, old.Version); err != nil {
 			return conflictOr(err)
 		}
-		if err := s.appendEvent(ctx, tx, actor, events.TicketCommented, events.SourceAPI, "", old, t, now, c); err != nil {
+		if err := s.appendEvent(ctx, tx, actor, events.TicketCommented, events.SourceAPI, "", old, t, now, eventExtra{Comment: c}); err != nil {
 			return err
 		}
 		out = t
@@ -650,13 +656,13 @@ func (s *Service) loadForChange(ctx context.Context, tx Tx, id, expectedVersion 
 }
 
 // write stores a changed ticket with its event; it bumps the version.
-func (s *Service) write(ctx context.Context, tx Tx, actor Actor, old, t *Ticket, typ events.Type, src events.Source, reason string, at time.Time) error {
+func (s *Service) write(ctx context.Context, tx Tx, actor Actor, old, t *Ticket, typ events.Type, src events.Source, reason string, at time.Time, extra eventExtra) error {
 	t.Version = old.Version + 1
 	t.UpdatedAt = at
 	if err := tx.UpdateTicket(ctx, t, old.Version); err != nil {
 		return conflictOr(err)
 	}
-	return s.appendEvent(ctx, tx, actor, typ, src, reason, old, t, at, nil)
+	return s.appendEvent(ctx, tx, actor, typ, src, reason, old, t, at, extra)
 }
 
 func conflictOr(err error) error {

@@ -142,7 +142,18 @@ type Event struct {
 	Reason        string    `json:"reason,omitempty"`
 	Changes       []Change  `json:"changes"`
 	Comment       *Comment  `json:"comment,omitempty"`
+	SLA           *SLA      `json:"sla,omitempty"` // on ticket.sla_warning and ticket.sla_breached
 	Ticket        Ticket    `json:"ticket"`
+}
+
+// SLA says which target an SLA warning or breach is about, in a form
+// consumers can count by (the reason says the same for people).
+type SLA struct {
+	Metric        string     `json:"metric"` // first_response, next_response, resolution
+	Cycle         int        `json:"cycle"`  // 1 for the first clock of the metric; reopening starts another
+	Policy        string     `json:"policy"`
+	TargetSeconds int64      `json:"target_seconds"`     // business time the policy allows
+	Deadline      *time.Time `json:"deadline,omitempty"` // absent when the clock has stopped
 }
 
 // Key is the partition key of the event on a stream: the ticket id, so that

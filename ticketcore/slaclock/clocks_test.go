@@ -85,6 +85,10 @@ func TestWarningAndBreachTimingInBusinessHours(t *testing.T) {
 					t.Errorf("breach reason %q lacks %q", breach.Reason, part)
 				}
 			}
+			if s := breach.SLA; s == nil || s.Metric != "first_response" || s.Cycle != 1 || s.Policy != "default" ||
+				s.TargetSeconds != 4*3600 || s.Deadline == nil || !s.Deadline.Equal(local(9, 11, 0)) {
+				t.Errorf("breach sla object %+v", breach.SLA)
+			}
 			if c, ok := breach.ChangeOf("sla_breached"); !ok || string(c.New) != "true" || !breach.Ticket.SLABreached {
 				t.Errorf("the breach did not set sla_breached: %+v", breach.Changes)
 			}

@@ -260,6 +260,11 @@ func slaAmendment(st *State, d sla.Due, p *compiled) ticketcore.Amendment {
 		}
 	}
 	policy := st.Clocks.PolicyID
+	info := &events.SLA{Metric: d.Metric.String(), Cycle: d.Cycle, Policy: policy, TargetSeconds: int64(target / time.Second)}
+	if c != nil && c.Deadline != nil {
+		dl := c.Deadline.UTC()
+		info.Deadline = &dl
+	}
 	if p == nil {
 		policy += " (since deleted)"
 	}
@@ -268,6 +273,7 @@ func slaAmendment(st *State, d sla.Due, p *compiled) ticketcore.Amendment {
 			Type: events.TicketSLABreached,
 			Reason: fmt.Sprintf("SLA breached: %s (cycle %d) of policy %s, target %s business time, deadline %s",
 				d.Metric, d.Cycle, policy, target, stamp(d.At)),
+			SLA:    info,
 			Change: func(t *ticketcore.Ticket) { t.SLABreached = true },
 		}
 	}
@@ -275,6 +281,7 @@ func slaAmendment(st *State, d sla.Due, p *compiled) ticketcore.Amendment {
 		Type: events.TicketSLAWarning,
 		Reason: fmt.Sprintf("SLA warning: %s (cycle %d) of policy %s, target %s business time, warned at %s, deadline %s",
 			d.Metric, d.Cycle, policy, target, stamp(d.At), deadline),
+		SLA: info,
 	}
 }
 
