@@ -19,3 +19,27 @@ ensure_build_deps() {
   need_pkg gcc gcc
   export CGO_ENABLED=1
 }
+
+# start_clickhouse: install Debian's clickhouse-server if missing and start it
+# on 127.0.0.1:9000 (Native protocol). The package's own service start is
+# blocked on these machines, so the server runs in the background here.
+start_clickhouse() {
+  if command -v clickhouse-client >/dev/null 2>&1 && clickhouse-client --query 'SELECT 1' >/dev/null 2>&1; then
+    return 0
+  fi
+  need_pkg clickhouse-server clickhouse-server
+  need_pkg clickhouse-client clickhouse-client
+  local log=${TMPDIR:-/tmp}/deskmine-clickhouse.log
+  if [ "$(id -u)" = 0 ]; then
+    (cd /var/lib/clickhouse 2>/dev/null || cd /; clickhouse-server --config-file=/etc/clickhouse-server/config.xml >"$log" 2>&1 &)
+  else
+    echo "clickhouse-server is not running; start it as root" >&2
+    return 1
+  fi
+  for _ in $(seq 1 60); do
+    clickhouse-client --query 'SELECT 1' >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "clickhouse-server did not answer within 60 s; see $log" >&2
+  return 1
+}

@@ -58,6 +58,37 @@ type Config struct {
 	Tickets TicketsConfig `yaml:"tickets"`
 	// Demo loads demo data on start when the store is empty.
 	Demo bool `yaml:"demo"`
+	// Stream configures the change stream from the event log to consumers.
+	Stream StreamConfig `yaml:"stream"`
+	// Analytics selects the analytics store.
+	Analytics AnalyticsConfig `yaml:"analytics"`
+}
+
+// StreamConfig configures the change stream. Without Kafka brokers the
+// consumers read the store's own event log (the embedded default); with
+// them, a relay publishes the log to Kafka and consumers read the topic.
+type StreamConfig struct {
+	// KafkaBrokers are host:port addresses of Kafka brokers; empty means no Kafka.
+	KafkaBrokers []string `yaml:"kafka_brokers"`
+	// Topic is the Kafka topic of ticket change events.
+	Topic string `yaml:"topic"`
+	// Partitions is the partition count used when deskmine creates the topic.
+	Partitions int `yaml:"partitions"`
+	// BatchSize is the most events a consumer hands to its writer at once.
+	BatchSize int `yaml:"batch_size"`
+	// BatchWait is how long a consumer waits to fill a batch before writing what it has.
+	BatchWait time.Duration `yaml:"batch_wait"`
+	// OutboxRetention is how long published events stay in the store's event
+	// log before the relay prunes them; 0 keeps them forever (the embedded
+	// default needs them: the log is the stream).
+	OutboxRetention time.Duration `yaml:"outbox_retention"`
+}
+
+// AnalyticsConfig selects the analytics store.
+type AnalyticsConfig struct {
+	// DSN is a clickhouse:// URL for ClickHouse, or a DuckDB file path;
+	// empty means DuckDB at <data>/analytics.duckdb. See Config.AnalyticsDSN.
+	DSN string `yaml:"dsn"`
 }
 
 // HTTPConfig configures the web server.
@@ -151,7 +182,8 @@ func Default() Config {
 			MaxBodyBytes:    2 << 20,
 			SessionTTL:      12 * time.Hour,
 		},
-		Log: LogConfig{Level: "info", Format: "text"},
+		Log:    LogConfig{Level: "info", Format: "text"},
+		Stream: StreamConfig{Topic: "deskmine.ticket-events", Partitions: 12, BatchSize: 5000, BatchWait: 100 * time.Millisecond},
 		Tickets: TicketsConfig{
 			Types:           []string{"question", "incident", "problem", "request", "complaint"},
 			CustomerTiers:   []string{"standard", "premium", "vip", "enterprise"},
@@ -168,6 +200,19 @@ func (c Config) StoreDSN() string {
 	}
 	return filepath.Join(c.Data, "deskmine.db")
 }
+
+// AnalyticsDSN returns the DSN to open the analytics store with:
+// Analytics.DSN when set, otherwise the DuckDB file analytics.duckdb in the
+// data directory.
+func (c Config) AnalyticsDSN() string {
+	if c.Analytics.DSN != "" {
+		return c.Analytics.DSN
+	}
+	return filepath.Join(c.Data, "analytics.duckdb")
+}
+
+// UsesKafka reports whether the change stream runs through Kafka.
+func (c Config) UsesKafka() bool { return len(c.Stream.KafkaBrokers) > 0 }
 
 // isPostgres reports whether a DSN selects PostgreSQL rather than SQLite, by
 // the same rule as ticketcore/store.IsPostgres.

@@ -374,7 +374,7 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 	got := map[string]string{}
 	for _, l := range leaves(&cfg) {
 		got[l.path] = l.env
-		sample := map[reflect.Kind]string{reflect.String: "x", reflect.Bool: "true", reflect.Int64: "1", reflect.Slice: "a"}[l.v.Kind()]
+		sample := map[reflect.Kind]string{reflect.String: "x", reflect.Bool: "true", reflect.Int64: "1", reflect.Int: "1", reflect.Slice: "a"}[l.v.Kind()]
 		if l.v.Type() == durationType {
 			sample = "1s"
 		}
@@ -396,6 +396,13 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 		"log.level":                "DESKMINE_LOG__LEVEL",
 		"log.format":               "DESKMINE_LOG__FORMAT",
 		"tickets.types":            "DESKMINE_TICKETS__TYPES",
+		"stream.kafka_brokers":     "DESKMINE_STREAM__KAFKA_BROKERS",
+		"stream.topic":             "DESKMINE_STREAM__TOPIC",
+		"stream.partitions":        "DESKMINE_STREAM__PARTITIONS",
+		"stream.batch_size":        "DESKMINE_STREAM__BATCH_SIZE",
+		"stream.batch_wait":        "DESKMINE_STREAM__BATCH_WAIT",
+		"stream.outbox_retention":  "DESKMINE_STREAM__OUTBOX_RETENTION",
+		"analytics.dsn":            "DESKMINE_ANALYTICS__DSN",
 		"tickets.customer_tiers":   "DESKMINE_TICKETS__CUSTOMER_TIERS",
 		"tickets.require_customer": "DESKMINE_TICKETS__REQUIRE_CUSTOMER",
 	}
@@ -499,6 +506,24 @@ func TestValidate(t *testing.T) {
 		{"mysql", func(c *Config) { c.Store.DSN = "mysql://x" }, []string{"store.dsn: only postgres://"}},
 		{"sqlite uri", func(c *Config) { c.Store.DSN = "file:x.db?cache=shared" }, []string{`store.dsn: "file:x.db?cache=shared" is not a plain SQLite file path`}},
 		{"bad postgres url", func(c *Config) { c.Store.DSN = "postgres://u:secret@[::1" }, []string{"store.dsn: is not a valid postgres URL"}},
+		{"kafka and clickhouse", func(c *Config) {
+			c.Stream.KafkaBrokers = []string{"k1:9092", "k2:9092"}
+			c.Analytics.DSN = "clickhouse://ch:9000/deskmine"
+		}, nil},
+		{"bad stream", func(c *Config) {
+			c.Stream.KafkaBrokers = []string{"k1"}
+			c.Stream.Topic, c.Stream.Partitions, c.Stream.BatchSize, c.Stream.BatchWait = " ", 0, 200000, 0
+			c.Stream.OutboxRetention = -time.Hour
+		}, []string{
+			`stream.kafka_brokers: "k1" is not host:port`,
+			"stream.topic: must not be empty",
+			"stream.partitions: must be positive, got 0",
+			"stream.batch_size: must be between 1 and 100000, got 200000",
+			"stream.batch_wait: must be positive",
+			"stream.outbox_retention: must not be negative",
+		}},
+		{"bad analytics dsn", func(c *Config) { c.Analytics.DSN = "http://ch:8123" }, []string{"analytics.dsn: only clickhouse:// URLs"}},
+		{"clickhouse without host", func(c *Config) { c.Analytics.DSN = "clickhouse:///x" }, []string{"analytics.dsn: clickhouse URL needs a host:port"}},
 		{"no types", func(c *Config) { c.Tickets.Types = nil }, []string{"tickets.types: must not be empty"}},
 		{"duplicate tier", func(c *Config) { c.Tickets.CustomerTiers = []string{"a", " b", "a"} }, []string{
 			`tickets.customer_tiers[1]: " b" is empty or padded`,

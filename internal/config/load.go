@@ -44,6 +44,9 @@ func flagSpecs() []flagSpec {
 		{"log-level", "log.level", "log `level`: debug, info, warn or error"},
 		{"log-format", "log.format", "log `format`: text or json"},
 		{"demo", "demo", "load demo data on start when the store is empty"},
+		{"kafka-brokers", "stream.kafka_brokers", "Kafka broker `addresses` (comma-separated); empty: the store's event log is the stream"},
+		{"topic", "stream.topic", "Kafka `topic` of ticket change events"},
+		{"analytics-dsn", "analytics.dsn", "analytics store: clickhouse:// URL or DuckDB file `path` (default <data>/analytics.duckdb)"},
 	}
 }
 

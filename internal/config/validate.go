@@ -40,6 +40,26 @@ func (c Config) Validate() error {
 		p.add("log.format", fmt.Sprintf("%q is not one of text, json", c.Log.Format))
 	}
 
+	for _, b := range c.Stream.KafkaBrokers {
+		if _, _, err := net.SplitHostPort(b); err != nil {
+			p.add("stream.kafka_brokers", fmt.Sprintf("%q is not host:port", b))
+		}
+	}
+	if strings.TrimSpace(c.Stream.Topic) == "" {
+		p.add("stream.topic", "must not be empty")
+	}
+	if c.Stream.Partitions <= 0 {
+		p.add("stream.partitions", fmt.Sprintf("must be positive, got %d", c.Stream.Partitions))
+	}
+	if c.Stream.BatchSize <= 0 || c.Stream.BatchSize > 100000 {
+		p.add("stream.batch_size", fmt.Sprintf("must be between 1 and 100000, got %d", c.Stream.BatchSize))
+	}
+	p.positive("stream.batch_wait", c.Stream.BatchWait)
+	if c.Stream.OutboxRetention < 0 {
+		p.add("stream.outbox_retention", fmt.Sprintf("must not be negative, got %s", c.Stream.OutboxRetention))
+	}
+	p.addErr("analytics.dsn", checkAnalyticsDSN(c.Analytics.DSN))
+
 	p.list("tickets.types", c.Tickets.Types)
 	p.list("tickets.customer_tiers", c.Tickets.CustomerTiers)
 	if w := c.Tickets.Workflow; w != nil {
@@ -140,6 +160,26 @@ func checkAddr(addr string) error {
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return fmt.Errorf("%q has no valid port number", addr)
+	}
+	return nil
+}
+
+// checkAnalyticsDSN accepts empty, a clickhouse URL or a DuckDB file path.
+func checkAnalyticsDSN(dsn string) error {
+	switch {
+	case dsn == "":
+		return nil
+	case strings.HasPrefix(dsn, "clickhouse://"):
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return errors.New("is not a valid clickhouse URL") // err would echo the password
+		}
+		if u.Host == "" {
+			return errors.New("clickhouse URL needs a host:port")
+		}
+		return nil
+	case strings.Contains(dsn, "://"):
+		return errors.New("only clickhouse:// URLs and DuckDB file paths are supported")
 	}
 	return nil
 }
