@@ -1,5 +1,7 @@
-// Package ingest will hold the stream transports (the store's event log and
-// Kafka), the outbox relay, and the consumer runner (batch, retry, commit
-// after write, dead letters). It sees tickets only through ticketcore/events.
-// Nothing is built here yet: see ARCHITECTURE.md (step 3).
+// Package ingest moves change events from the ticket core to consumers: the
+// stream transports (the store's own event log, Kafka), the outbox relay
+// (event log -> Kafka) and the consumer runner (batch, retry, commit after
+// the handler's write, dead letters). It sees tickets only through
+// ticketcore/events; which handler a runner feeds (the analytics loader, the
+// KB miner) is decided by cmd/deskmine.
 package ingest
