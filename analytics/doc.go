@@ -1,6 +1,41 @@
-// Package analytics will hold the analytics stores (DuckDB embedded,
-// ClickHouse scale-out), their schema migrations and the hotspot,
-// root-cause, performance and time-travel queries. It sees tickets only
-// through ticketcore/events. Nothing is built here yet: see ARCHITECTURE.md
-// (steps 3 and 4).
+// Package analytics holds the analytics store: one row per change event with
+// the ticket as it was, tickets in their latest state, state intervals (how
+// long each ticket spent in each status with each team and assignee) and SLA
+// outcomes, on DuckDB (embedded default) or ClickHouse (scale-out), behind
+// one interface. It sees tickets only through ticketcore/events.
+//
+// Layout: this package has the Store interface, the CheckResult of the
+// shared checking queries, PermanentError, and the derivation of table rows
+// from events (rows.go) with the column lists both backends write
+// (columns.go). analytics/duckdb and analytics/clickhouse are the backends,
+// each with embedded migrations and named queries; analytics/storetest is
+// the conformance suite both pass.
+//
+// Tables (same logical columns on both backends):
+//
+//   - events: one row per applied event of a known type, keyed by
+//     (ticket_id, ticket_version): the event's fields and the ticket snapshot
+//     after it, plus the status before it.
+//   - tickets: the latest state of each ticket, keyed by ticket_id, with the
+//     first response and resolve durations. Its version is the watermark:
+//     events at or below it are skipped, and it is written last.
+//   - intervals: for each event of a ticket, the time until the ticket's next
+//     event, keyed by (ticket_id, version), with the status, team, assignee,
+//     priority, category, channel, type and customer tier in force. The
+//     latest one is open until the next event closes it; durations are
+//     computed in Go, in milliseconds, never negative.
+//   - sla_outcomes: warnings and breaches from ticket.sla_warning and
+//     ticket.sla_breached (metric, cycle, policy, target, deadline from the
+//     event's sla object), and the "overall" met/breached outcome of each
+//     resolution; keyed by (ticket_id, ticket_version, metric).
+//
+// Times are stored at second precision, truncated in Go, within 1970..2105
+// (ClickHouse DateTime); an event with a time outside that range fails its
+// whole batch with a PermanentError before anything is written.
+//
+// Apply is idempotent and safe after a crash at any point: it reads the
+// batch's tickets from the tickets table (no cache, so another instance's
+// work is seen), derives every row in Go, and writes rows whose identity
+// makes a repeat harmless (DuckDB: primary keys, INSERT OR IGNORE/REPLACE in
+// one transaction; ClickHouse: ReplacingMergeTree read with FINAL).
 package analytics

@@ -1,0 +1,397 @@
+// Package clickhouse is the scale-out analytics store on ClickHouse (18.16
+// and current), written through the Native protocol with clickhouse-go.
+//
+// Writes are idempotent without reading what is there: every table is a
+// ReplacingMergeTree keyed by the row's identity and every query reads with
+// FINAL. An Apply reads the stored latest state of its batch's tickets (one
+// query), derives all rows in Go (analytics.Derive) and inserts one block per
+// table, the latest-ticket table last: it is the watermark, so a batch cut
+// short by a crash is recomputed in full by its retry and the rows written
+// twice collapse.
+package clickhouse
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/deskmine/deskmine/analytics"
+	"github.com/deskmine/deskmine/analytics/internal/sqlfile"
+	"github.com/deskmine/deskmine/ticketcore/events"
+)
+
+//go:embed queries.sql migrations/*.sql
+var files embed.FS
+
+var queryNames = []string{"create-migrations", "applied-migrations", "record-migration", "columns", "seen",
+	"check-events", "check-events-by-type", "check-tickets", "check-tickets-by-status", "check-intervals",
+	"check-interval-ms-by-status", "check-interval-ms-by-team", "check-sla", "check-days"}
+
+// Table names and their insert statements, with explicit column lists
+// (clickhouse-go refuses a bare INSERT INTO t at Append).
+const (
+	tableEvents    = "events"
+	tableTickets   = "tickets"
+	tableIntervals = "intervals"
+	tableSLA       = "sla_outcomes"
+)
+
+var tables = []string{tableEvents, tableTickets, tableIntervals, tableSLA}
+
+// Store is the ClickHouse analytics store.
+type Store struct {
+	conn    driver.Conn
+	db      string
+	q       map[string]string
+	inserts map[string]string
+	log     *slog.Logger
+
+	// failAfter, set by tests, fails Apply after writing the named table:
+	// a crash in the middle of a batch.
+	failAfter string
+}
+
+var (
+	_ analytics.Store    = (*Store)(nil)
+	_ analytics.Migrator = (*Store)(nil)
+)
+
+// Open connects to the DSN (clickhouse://host:9000/database?...), creates
+// the database when it is missing, applies the schema migrations and checks
+// that the tables have the columns the code writes.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	opts, err := ch.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse clickhouse dsn: %w", err)
+	}
+	if opts.Auth.Database == "" {
+		opts.Auth.Database = "default"
+	}
+	if err := createDatabase(ctx, opts); err != nil {
+		return nil, err
+	}
+	if opts.DialTimeout == 0 {
+		opts.DialTimeout = 5 * time.Second
+	}
+	conn, err := ch.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open clickhouse: %w", err)
+	}
+	s := &Store{conn: conn, db: opts.Auth.Database, log: slog.Default().With("store", "clickhouse", "database", opts.Auth.Database)}
+	if err := s.init(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// createDatabase connects without a database (the server's default) to
+// create the configured one: connecting to a missing database fails.
+func createDatabase(ctx context.Context, opts *ch.Options) error {
+	boot := *opts
+	boot.Auth.Database = ""
+	boot.DialTimeout = 5 * time.Second
+	conn, err := ch.Open(&boot)
+	if err != nil {
+		return fmt.Errorf("open clickhouse: %w", err)
+	}
+	defer conn.Close()
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(opts.Auth.Database)); err != nil {
+		return fmt.Errorf("create database %s: %w", opts.Auth.Database, err)
+	}
+	return nil
+}
+
+func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "\\`") + "`" }
+
+func (s *Store) init(ctx context.Context) error {
+	q, err := sqlfile.Queries(files, "queries.sql")
+	if err != nil {
+		return err
+	}
+	if err := sqlfile.Need(q, queryNames...); err != nil {
+		return err
+	}
+	s.q = q
+	s.inserts = map[string]string{
+		tableEvents:    insert(tableEvents, analytics.Names(analytics.EventColumns)),
+		tableTickets:   insert(tableTickets, analytics.Names(analytics.TicketColumns)),
+		tableIntervals: insert(tableIntervals, analytics.Names(analytics.IntervalColumns)),
+		tableSLA:       insert(tableSLA, analytics.Names(analytics.SLAColumns)),
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	return s.checkColumns(ctx)
+}
+
+func insert(table string, cols []string) string {
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ")"
+}
+
+// checkColumns fails start-up when a table's columns differ from the Go
+// column lists: the inserts would fail or, worse, mix up columns.
+func (s *Store) checkColumns(ctx context.Context) error {
+	rows, err := s.conn.Query(ctx, s.q["columns"])
+	if err != nil {
+		return fmt.Errorf("read columns: %w", err)
+	}
+	defer rows.Close()
+	got := map[string][]string{}
+	for rows.Next() {
+		var table, name string
+		if err := rows.Scan(&table, &name); err != nil {
+			return fmt.Errorf("read columns: %w", err)
+		}
+		got[table] = append(got[table], name)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read columns: %w", err)
+	}
+	want := map[string][]string{
+		tableEvents: analytics.Names(analytics.EventColumns), tableTickets: analytics.Names(analytics.TicketColumns),
+		tableIntervals: analytics.Names(analytics.IntervalColumns), tableSLA: analytics.Names(analytics.SLAColumns),
+	}
+	for t, w := range want {
+		if strings.Join(got[t], ",") != strings.Join(w, ",") {
+			return fmt.Errorf("table %s has columns %v, the code writes %v", t, got[t], w)
+		}
+	}
+	return nil
+}
+
+// Migrate applies the migrations not recorded in schema_migrations. The DDL
+// is CREATE ... IF NOT EXISTS, so two processes migrating at once both
+// succeed and record the same versions (the table collapses duplicates).
+func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	migs, err := sqlfile.Migrations(files, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.conn.Exec(ctx, s.q["create-migrations"]); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	done := map[int]bool{}
+	rows, err := s.conn.Query(ctx, s.q["applied-migrations"])
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[int(v)] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	var applied []int
+	for _, m := range migs {
+		if done[m.Version] {
+			continue
+		}
+		for _, stmt := range m.Statements {
+			if err := s.conn.Exec(ctx, stmt); err != nil {
+				return applied, fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+		}
+		b, err := s.conn.PrepareBatch(ctx, s.q["record-migration"])
+		if err != nil {
+			return applied, fmt.Errorf("record migration %s: %w", m.Name, err)
+		}
+		if err := b.Append(uint32(m.Version), m.Name, time.Now().UTC()); err != nil {
+			b.Close()
+			return applied, fmt.Errorf("record migration %s: %w", m.Name, err)
+		}
+		if err := b.Send(); err != nil {
+			return applied, fmt.Errorf("record migration %s: %w", m.Name, err)
+		}
+		s.log.InfoContext(ctx, "applied migration", "version", m.Version, "name", m.Name)
+		applied = append(applied, m.Version)
+	}
+	return applied, nil
+}
+
+// Apply implements analytics.Store.
+func (s *Store) Apply(ctx context.Context, evs []events.Event) error {
+	b, err := analytics.Prepare(evs)
+	if err != nil {
+		return err
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	prior, err := s.prior(ctx, b.TicketIDs())
+	if err != nil {
+		return err
+	}
+	r := analytics.Derive(b, prior)
+	if err := writeTable(ctx, s, tableEvents, r.Events, analytics.EventColumns); err != nil {
+		return err
+	}
+	if err := writeTable(ctx, s, tableIntervals, r.Intervals, analytics.IntervalColumns); err != nil {
+		return err
+	}
+	if err := writeTable(ctx, s, tableSLA, r.SLA, analytics.SLAColumns); err != nil {
+		return err
+	}
+	return writeTable(ctx, s, tableTickets, r.Tickets, analytics.TicketColumns)
+}
+
+// prior reads the latest stored state of the tickets. The ids are written
+// into the query (they are integers): bound as a parameter they would be an
+// array literal, which IN does not take on 18.16; max_query_size is raised
+// to fit a batch of 50k tickets.
+func (s *Store) prior(ctx context.Context, ids []int64) (map[int64]analytics.TicketRow, error) {
+	var q strings.Builder
+	q.Grow(64 + 12*len(ids))
+	q.WriteString("SELECT ")
+	q.WriteString(strings.Join(analytics.PriorColumns, ", "))
+	q.WriteString(" FROM tickets FINAL WHERE ticket_id IN (")
+	for i, id := range ids {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(strconv.FormatInt(id, 10))
+	}
+	q.WriteString(")")
+	qctx := ch.Context(ctx, ch.WithSettings(ch.Settings{"max_query_size": q.Len() + 1<<16}))
+	rows, err := s.conn.Query(qctx, q.String())
+	if err != nil {
+		return nil, fmt.Errorf("read stored tickets: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]analytics.TicketRow, len(ids))
+	for rows.Next() {
+		var t analytics.TicketRow
+		if err := rows.Scan(analytics.PriorDests(&t)...); err != nil {
+			return nil, fmt.Errorf("read stored tickets: %w", err)
+		}
+		analytics.NormalizePrior(&t)
+		out[t.TicketID] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read stored tickets: %w", err)
+	}
+	return out, nil
+}
+
+// writeTable inserts rows as one block, column by column (the columnar
+// append is several times faster than row by row).
+func writeTable[R any](ctx context.Context, s *Store, table string, rows []R, cols []analytics.Column[R]) error {
+	if len(rows) > 0 {
+		b, err := s.conn.PrepareBatch(ctx, s.inserts[table])
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
+		defer b.Close()
+		for i, c := range cols {
+			if err := b.Column(i).Append(c.Slice(rows)); err != nil {
+				return fmt.Errorf("insert %s column %s: %w", table, c.Name, err)
+			}
+		}
+		if err := b.Send(); err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
+	}
+	if s.failAfter == table {
+		return fmt.Errorf("insert %s: injected failure", table)
+	}
+	return nil
+}
+
+// Reset implements analytics.Store; the schema and its migrations stay.
+func (s *Store) Reset(ctx context.Context) error {
+	for _, t := range tables {
+		if err := s.conn.Exec(ctx, "TRUNCATE TABLE "+t); err != nil {
+			return fmt.Errorf("truncate %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// Seen implements analytics.Store: the latest-ticket row is written last,
+// so once it holds the version, everything of the event is visible.
+func (s *Store) Seen(ctx context.Context, ticketID, version int64) (bool, error) {
+	var n int64
+	if err := s.conn.QueryRow(ctx, s.q["seen"], ticketID, version).Scan(&n); err != nil {
+		return false, fmt.Errorf("seen %d@%d: %w", ticketID, version, err)
+	}
+	return n > 0, nil
+}
+
+// Check implements analytics.Store.
+func (s *Store) Check(ctx context.Context) (*analytics.CheckResult, error) {
+	r := analytics.NewCheckResult()
+	one := func(name string, dest ...any) error {
+		if err := s.conn.QueryRow(ctx, s.q[name]).Scan(dest...); err != nil {
+			return fmt.Errorf("check %s: %w", name, err)
+		}
+		return nil
+	}
+	each := func(name string, fn func(key string, n int64)) error {
+		rows, err := s.conn.Query(ctx, s.q[name])
+		if err != nil {
+			return fmt.Errorf("check %s: %w", name, err)
+		}
+		defer rows.Close()
+		cols := len(rows.Columns())
+		for rows.Next() {
+			var a, b string
+			var n int64
+			if cols == 3 {
+				err = rows.Scan(&a, &b, &n)
+				a += "/" + b
+			} else {
+				err = rows.Scan(&a, &n)
+			}
+			if err != nil {
+				return fmt.Errorf("check %s: %w", name, err)
+			}
+			fn(a, n)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("check %s: %w", name, err)
+		}
+		return nil
+	}
+	into := func(m map[string]int64) func(string, int64) { return func(k string, n int64) { m[k] = n } }
+	steps := []func() error{
+		func() error { return one("check-events", &r.Events, &r.EventTickets, &r.SeqSum) },
+		func() error { return each("check-events-by-type", into(r.EventsByType)) },
+		func() error {
+			return one("check-tickets", &r.Tickets, &r.FirstResponses, &r.FirstResponseMsSum, &r.Resolved, &r.ResolveMsSum)
+		},
+		func() error { return each("check-tickets-by-status", into(r.TicketsByStatus)) },
+		func() error { return one("check-intervals", &r.ClosedIntervals, &r.OpenIntervals) },
+		func() error { return each("check-interval-ms-by-status", into(r.IntervalMsByStatus)) },
+		func() error {
+			return each("check-interval-ms-by-team", func(k string, n int64) {
+				r.IntervalMsByTeam = append(r.IntervalMsByTeam, analytics.Count{Key: k, N: n})
+			})
+		},
+		func() error { return each("check-sla", into(r.SLAOutcomes)) },
+		func() error { return one("check-days", &r.Days, &r.DayChecksum) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (s *Store) database() string { return s.db }
+
+// Close implements analytics.Store.
+func (s *Store) Close() error { return s.conn.Close() }

@@ -1,0 +1,130 @@
+package analytics
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskmine/deskmine/ticketcore/events"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 15, 4, 120331000, time.UTC)
+
+func ev(id, ver int64, typ events.Type, at time.Time, status, team string) events.Event {
+	return events.Event{
+		SchemaVersion: 1, ID: "e" + string(rune('a'+ver)) + strings.Repeat("x", int(id%3)), TicketID: id, TicketVersion: ver,
+		Type: typ, At: at, RecordedAt: at, Actor: events.Actor{Name: "a", Role: "agent"}, Source: events.SourceAPI,
+		Changes: []events.Change{{Field: "status"}},
+		Ticket:  events.Ticket{ID: id, Version: ver, Status: status, Team: team, CreatedAt: t0, UpdatedAt: at},
+	}
+}
+
+func derive(t *testing.T, prior map[int64]TicketRow, evs ...events.Event) *Rows {
+	t.Helper()
+	b, err := Prepare(evs)
+	if err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	return Derive(b, prior)
+}
+
+func TestDeriveIntervals(t *testing.T) {
+	r := derive(t, nil,
+		ev(1, 2, events.TicketStatusChanged, t0.Add(90*time.Minute+700*time.Millisecond), "open", "b"),
+		ev(1, 1, events.TicketCreated, t0, "new", "a"),
+		ev(1, 2, events.TicketStatusChanged, t0.Add(90*time.Minute), "open", "b"), // repeat
+	)
+	if len(r.Events) != 2 || len(r.Intervals) != 2 || len(r.Tickets) != 1 {
+		t.Fatalf("rows: %d events, %d intervals, %d tickets", len(r.Events), len(r.Intervals), len(r.Tickets))
+	}
+	iv := r.Intervals[0]
+	if !iv.Closed || iv.Version != 1 || iv.EndVersion != 2 || iv.Status != "new" || iv.Team != "a" ||
+		iv.StartAt != Trunc(t0) || iv.DurationMs != 90*60*1000 {
+		t.Fatalf("closed interval = %+v", iv)
+	}
+	if open := r.Intervals[1]; open.Closed || open.EndAt != nil || open.Status != "open" || open.Version != 2 {
+		t.Fatalf("open interval = %+v", open)
+	}
+	if r.Events[1].PrevStatus != "new" || r.Events[0].PrevStatus != "" || r.Events[0].At.Nanosecond() != 0 {
+		t.Fatalf("event rows = %+v", r.Events)
+	}
+	if tk := r.Tickets[0]; tk.Version != 2 || tk.Status != "open" || tk.SLAPolicy != DefaultPolicy || tk.Tags == nil {
+		t.Fatalf("ticket row = %+v", tk)
+	}
+
+	// The next batch closes the stored open interval and skips what was applied.
+	prior := map[int64]TicketRow{1: r.Tickets[0]}
+	r2 := derive(t, prior,
+		ev(1, 2, events.TicketStatusChanged, t0.Add(90*time.Minute), "open", "b"),
+		ev(1, 3, events.TicketCommented, t0.Add(30*time.Minute), "open", "b"), // clock went back
+	)
+	if len(r2.Events) != 1 || len(r2.Intervals) != 2 {
+		t.Fatalf("second batch: %+v", r2)
+	}
+	if iv := r2.Intervals[0]; iv.Version != 2 || !iv.Closed || iv.DurationMs != 0 || iv.Team != "b" {
+		t.Fatalf("interval closed across batches = %+v", iv)
+	}
+	if r2.Events[0].PrevStatus != "open" {
+		t.Fatalf("prev status = %q", r2.Events[0].PrevStatus)
+	}
+	if r3 := derive(t, map[int64]TicketRow{1: r2.Tickets[0]}, ev(1, 3, events.TicketCommented, t0, "open", "b")); len(r3.Intervals)+len(r3.Events)+len(r3.Tickets) != 0 {
+		t.Fatalf("applied event derived rows again: %+v", r3)
+	}
+}
+
+func TestDeriveSLAAndUnknown(t *testing.T) {
+	dl := t0.Add(time.Hour + 400*time.Millisecond)
+	warn := ev(5, 2, events.TicketSLAWarning, t0.Add(time.Minute), "new", "a")
+	warn.SLA = &events.SLA{Metric: "first_response", Cycle: 1, Policy: "gold", TargetSeconds: 1800, Deadline: &dl}
+	unknown := ev(5, 3, "ticket.merged", t0.Add(2*time.Minute), "resolved", "a")
+	res := t0.Add(2 * time.Minute)
+	unknown.Ticket.ResolvedAt = &res
+	comment := ev(5, 4, events.TicketCommented, t0.Add(3*time.Minute), "resolved", "a")
+	comment.Comment = &events.Comment{ID: 1, Body: "done", Public: true}
+	comment.Ticket.ResolvedAt = &res
+	r := derive(t, nil, ev(5, 1, events.TicketCreated, t0, "new", "a"), warn, unknown, comment)
+	if r.Unknown != 1 || len(r.Events) != 3 || len(r.Intervals) != 4 {
+		t.Fatalf("unknown %d, events %d, intervals %d", r.Unknown, len(r.Events), len(r.Intervals))
+	}
+	if len(r.SLA) != 2 {
+		t.Fatalf("sla rows = %+v", r.SLA)
+	}
+	if s := r.SLA[0]; s.Metric != "first_response" || s.Outcome != OutcomeWarning || s.Policy != "gold" || *s.Deadline != Trunc(dl) {
+		t.Fatalf("warning row = %+v", s)
+	}
+	if s := r.SLA[1]; s.Metric != MetricOverall || s.Outcome != OutcomeMet || s.TicketVersion != 3 || s.Cycle != 1 {
+		t.Fatalf("resolution row = %+v", s)
+	}
+	tk := r.Tickets[0]
+	if *tk.ResolveMs != 120000 || *tk.FirstResponseMs != 180000 {
+		t.Fatalf("ticket durations: resolve %d, first response %d", *tk.ResolveMs, *tk.FirstResponseMs)
+	}
+}
+
+func TestPreparePermanent(t *testing.T) {
+	good := ev(1, 1, events.TicketCreated, t0, "new", "a")
+	for name, mut := range map[string]func(*events.Event){
+		"future":  func(e *events.Event) { e.At = time.Date(2106, 2, 8, 0, 0, 0, 0, time.UTC) },
+		"past":    func(e *events.Event) { e.At = time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC) },
+		"created": func(e *events.Event) { e.Ticket.CreatedAt = time.Time{} },
+		"deadline": func(e *events.Event) {
+			d := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+			e.SLA = &events.SLA{Deadline: &d}
+		},
+		"invalid": func(e *events.Event) { e.Ticket.Version = 9 },
+	} {
+		bad := ev(2, 1, events.TicketCreated, t0, "new", "a")
+		bad.ID = "bad-" + name
+		mut(&bad)
+		_, err := Prepare([]events.Event{good, bad})
+		var p *PermanentError
+		if !errors.As(err, &p) || !p.Permanent() || p.EventID != bad.ID || !strings.Contains(err.Error(), bad.ID) {
+			t.Errorf("%s: error %v", name, err)
+		}
+	}
+	edge := ev(1, 1, events.TicketCreated, MaxTime.Add(-time.Second), "new", "a")
+	if _, err := Prepare([]events.Event{edge}); err != nil {
+		t.Fatalf("last storable second refused: %v", err)
+	}
+}
