@@ -36,6 +36,9 @@
 // Apply is idempotent and safe after a crash at any point: it reads the
 // batch's tickets from the tickets table (no cache, so another instance's
 // work is seen), derives every row in Go, and writes rows whose identity
-// makes a repeat harmless (DuckDB: primary keys, INSERT OR IGNORE/REPLACE in
-// one transaction; ClickHouse: ReplacingMergeTree read with FINAL).
+// makes a repeat harmless. DuckDB writes a batch in one transaction together
+// with the tickets watermark, so an event row is written at most once (events
+// and sla_outcomes need no key; intervals and tickets have primary keys and
+// INSERT OR REPLACE). ClickHouse has no transactions: every table is a
+// ReplacingMergeTree whose sorting key is the row's identity, read with FINAL.
 package analytics

@@ -62,8 +62,13 @@ func NewKafkaSource(cfg KafkaSourceConfig) (*KafkaSource, error) {
 		MaxWait:        cfg.MaxWait,
 		StartOffset:    kafka.FirstOffset,
 		CommitInterval: 0, // synchronous: Commit returns once the broker has the offsets
-		MinBytes:       1,
-		MaxBytes:       10 << 20,
+		// A reader cut off by a broker outage cannot leave its group; on
+		// rejoin the group waits out the old member's session. kafka-go's 30 s
+		// default would stall the stream that long after every outage.
+		SessionTimeout:   10 * time.Second,
+		RebalanceTimeout: 10 * time.Second,
+		MinBytes:         1,
+		MaxBytes:         10 << 20,
 		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) {
 			log.Warn("kafka reader", "err", fmt.Sprintf(msg, args...))
 		}),
@@ -158,7 +163,9 @@ func (s *KafkaSource) Lag(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("kafka source %s: lag: %w", s.cfg.Group, err)
 	}
-	if committed.Error != nil {
+	// A group the broker does not know (yet) has committed nothing: kfake
+	// answers GROUP_ID_NOT_FOUND for it rather than empty offsets.
+	if committed.Error != nil && !errors.Is(committed.Error, kafka.GroupIdNotFound) {
 		return 0, fmt.Errorf("kafka source %s: lag: %w", s.cfg.Group, committed.Error)
 	}
 	done := map[int]int64{}

@@ -154,15 +154,16 @@ func (r *Relay) Holder() string { return r.cfg.Holder }
 // takes over at once. It returns nil on cancellation.
 func (r *Relay) Run(ctx context.Context) error {
 	defer func() {
-		if r.leader {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if err := r.cfg.Leases.ReleaseLease(rctx, r.cfg.Name, r.cfg.Holder); err != nil {
-				r.log.Warn("release relay lease", "err", err)
-			}
-			r.leader = false
-			r.active.Set(0)
+		// Also when not (or no longer known to be) the leader: a stop that
+		// cuts a lease renewal or a leased cursor save short leaves the
+		// lease held in the store, and the next instance would wait out its
+		// ttl. Releasing a lease held by another holder changes nothing.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := r.cfg.Leases.ReleaseLease(rctx, r.cfg.Name, r.cfg.Holder); err != nil {
+			r.log.Warn("release relay lease", "err", err)
 		}
+		r.dropLeadership()
 	}()
 	bo := newBackoff(r.cfg.MinBackoff, r.cfg.MaxBackoff)
 	for ctx.Err() == nil {

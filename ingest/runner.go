@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -108,44 +111,95 @@ func NewRunner(cfg RunnerConfig) (*Runner, error) {
 	return r, nil
 }
 
-// Run consumes until ctx ends. The batch in hand when it ends is still
-// handled and committed, for at most ShutdownTimeout. It returns nil on
-// cancellation; it does not close the source.
+// Run consumes until ctx ends. While the handler works on one batch, the
+// next is fetched and decoded, so that the handler's wait on its store and
+// the decoding overlap; the handler still gets one batch at a time, in
+// stream order, and batches are committed in order, each once it is handled.
+// The batch the handler has when ctx ends is still handled and committed,
+// for at most ShutdownTimeout; a batch fetched ahead is left uncommitted and
+// comes again after a restart. Run returns nil on cancellation; it does not
+// close the source.
 func (r *Runner) Run(ctx context.Context) error {
 	fetchBackoff := newBackoff(r.cfg.MinBackoff, r.cfg.MaxBackoff)
 	var lagAt time.Time
+	var busy *flight // the batch the handler has, if any
 	for ctx.Err() == nil {
 		if time.Since(lagAt) >= r.cfg.LagInterval {
 			r.refreshLag(ctx)
 			lagAt = time.Now()
 		}
 		msgs, err := r.cfg.Source.Fetch(ctx, r.cfg.BatchSize, r.cfg.FetchWait)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
+		if err != nil || len(msgs) == 0 {
+			// Nothing new: finish the batch in hand, so that it is committed
+			// while the stream is idle.
+			if !r.settle(&busy) {
+				return nil
 			}
-			r.log.Warn("fetch failed", "err", err)
-			fetchBackoff.wait(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				r.log.Warn("fetch failed", "err", err)
+				fetchBackoff.wait(ctx)
+			}
 			continue
 		}
 		fetchBackoff.reset()
-		if len(msgs) == 0 {
-			continue
-		}
-		if err := r.drain(ctx, msgs); err != nil {
-			r.log.Warn("batch not committed at shutdown; it comes again after a restart", "events", len(msgs), "err", err)
+		b := prepare(msgs)
+		if !r.settle(&busy) {
 			return nil
 		}
+		if ctx.Err() != nil {
+			break // b was fetched ahead: it is not taken
+		}
+		busy = r.start(ctx, b)
+	}
+	if !r.settle(&busy) {
+		return nil
 	}
 	r.refreshLag(context.WithoutCancel(ctx))
 	return nil
 }
 
-// drain processes one batch on a context that outlives ctx by the shutdown
-// timeout, so that a stop does not throw away work the handler has done.
-func (r *Runner) drain(ctx context.Context, msgs []Message) error {
+// batch is a fetched batch, decoded.
+type batch struct {
+	msgs    []Message
+	fetched time.Time
+	items   []item    // the decoded events, in order
+	bad     []Message // messages that do not decode
+	errs    []error   // why, per bad message
+}
+
+type item struct {
+	msg Message
+	ev  events.Event
+}
+
+func prepare(msgs []Message) *batch {
+	b := &batch{msgs: msgs, fetched: time.Now(), items: make([]item, 0, len(msgs))}
+	evs, errs := decode(msgs)
+	for i, m := range msgs {
+		if errs[i] != nil {
+			b.bad, b.errs = append(b.bad, m), append(b.errs, errs[i])
+			continue
+		}
+		b.items = append(b.items, item{msg: m, ev: evs[i]})
+	}
+	return b
+}
+
+// flight is a batch being handled on a goroutine of its own, on a context
+// that outlives Run's by the shutdown timeout, so that a stop does not throw
+// away work the handler has done.
+type flight struct {
+	b       *batch
+	work    context.Context
+	done    chan error
+	release func()
+}
+
+func (r *Runner) start(ctx context.Context, b *batch) *flight {
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
 		t := time.NewTimer(r.cfg.ShutdownTimeout)
 		defer t.Stop()
@@ -155,37 +209,48 @@ func (r *Runner) drain(ctx context.Context, msgs []Message) error {
 		case <-work.Done():
 		}
 	})
-	defer stop()
-	return r.process(work, msgs)
+	f := &flight{b: b, work: work, done: make(chan error, 1), release: func() { stop(); cancel() }}
+	go func() { f.done <- r.process(work, b) }()
+	return f
 }
 
-type item struct {
-	msg Message
-	ev  events.Event
+// settle waits for the batch in flight, if any, and commits it. It reports
+// false when the batch could not be finished before the shutdown timeout.
+func (r *Runner) settle(busy **flight) bool {
+	f := *busy
+	if f == nil {
+		return true
+	}
+	*busy = nil
+	defer f.release()
+	err := <-f.done
+	if err == nil {
+		err = r.commit(f.work, f.b)
+	}
+	if err != nil {
+		r.log.Warn("batch not committed at shutdown; it comes again after a restart", "events", len(f.b.msgs), "err", err)
+		return false
+	}
+	return true
 }
 
-// process handles one batch and commits it; it returns an error only when
-// ctx ended first.
-func (r *Runner) process(ctx context.Context, msgs []Message) error {
-	start := time.Now()
-	items := make([]item, 0, len(msgs))
-	for _, m := range msgs {
-		e, err := events.Unmarshal(m.Value)
-		if err != nil {
-			// Retrying cannot make bytes decode: park at once.
-			if err := r.park(ctx, m, nil, err, 1); err != nil {
-				return err
-			}
-			continue
+// process parks what did not decode and hands the rest to the handler; it
+// returns an error only when ctx ended first.
+func (r *Runner) process(ctx context.Context, b *batch) error {
+	for i, m := range b.bad {
+		// Retrying cannot make bytes decode: park at once.
+		if err := r.park(ctx, m, nil, b.errs[i], 1); err != nil {
+			return err
 		}
-		items = append(items, item{msg: m, ev: *e})
 	}
-	if err := r.handle(ctx, items, 0); err != nil {
-		return err
-	}
+	return r.handle(ctx, b.items, 0)
+}
+
+// commit commits a handled batch, retrying until ctx ends.
+func (r *Runner) commit(ctx context.Context, b *batch) error {
 	bo := newBackoff(r.cfg.MinBackoff, r.cfg.MaxBackoff)
 	for {
-		err := r.cfg.Source.Commit(ctx, msgs)
+		err := r.cfg.Source.Commit(ctx, b.msgs)
 		if err == nil {
 			break
 		}
@@ -194,8 +259,50 @@ func (r *Runner) process(ctx context.Context, msgs []Message) error {
 			return fmt.Errorf("commit: %w", errors.Join(err, ctx.Err()))
 		}
 	}
-	r.batch.Observe(time.Since(start).Seconds())
+	r.batch.Observe(time.Since(b.fetched).Seconds())
 	return nil
+}
+
+// decodeChunk is how many messages a decoding goroutine takes at a time.
+const decodeChunk = 256
+
+// decode decodes msgs into evs[i] or errs[i], spread over the CPUs: JSON
+// decoding is most of a consumer's own work. Positions are kept, so the
+// batch keeps its order.
+func decode(msgs []Message) (evs []events.Event, errs []error) {
+	evs, errs = make([]events.Event, len(msgs)), make([]error, len(msgs))
+	one := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			e, err := events.Unmarshal(msgs[i].Value)
+			if err != nil {
+				errs[i] = err
+				continue
+			}
+			evs[i] = *e
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(msgs)+decodeChunk-1)/decodeChunk)
+	if workers <= 1 {
+		one(0, len(msgs))
+		return evs, errs
+	}
+	// Chunks are taken in turn, so that a worker the scheduler holds back
+	// does not hold up the batch.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(decodeChunk)) - decodeChunk
+				if lo >= len(msgs) {
+					return
+				}
+				one(lo, min(lo+decodeChunk, len(msgs)))
+			}
+		})
+	}
+	wg.Wait()
+	return evs, errs
 }
 
 // handle hands items to the handler, retrying transient errors. A permanent

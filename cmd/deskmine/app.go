@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/deskmine/deskmine/cmd/deskmine/pipeline"
 	"github.com/deskmine/deskmine/internal/config"
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/auth"
@@ -102,5 +103,11 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	fmt.Fprintf(stdout, "database %s is at schema version %d\n", a.store.Dialect(), v)
+	an, err := pipeline.OpenAnalytics(ctx, a.cfg.AnalyticsDSN()) // opening migrates
+	if err != nil {
+		return fmt.Errorf("open analytics store: %w", err)
+	}
+	defer an.Close()
+	fmt.Fprintf(stdout, "analytics store %s is migrated\n", analyticsName(a.cfg.AnalyticsDSN()))
 	return nil
 }

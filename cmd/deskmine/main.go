@@ -21,6 +21,10 @@ Usage:
   deskmine demo    [--data DIR] [--dsn DSN] [--tickets N] [--seed N]     load the bilingual demo dataset
   deskmine import  [--data DIR] [--dsn DSN] [--format jsonl|csv] [--mapping FILE] FILE
                                                                          import another helpdesk's history
+  deskmine relay   [--kafka-brokers H:P,...] [--metrics-addr A]          publish the event log to Kafka
+  deskmine ingest  [--analytics-dsn DSN] [--metrics-addr A]              load change events into the analytics store
+  deskmine ingest  --replay | --dead-letters [--all] [--json] | --replay-dead
+                                                                         rebuild analytics; list or retry parked events
   deskmine token create --data DIR --role ROLE --name NAME               create an API token (printed last)
   deskmine user create  --data DIR --login LOGIN --role ROLE [--password-stdin]
   deskmine bench create [--dsn DSN] [--seconds N]                        benchmark ticket creation over HTTP
@@ -59,6 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "import":
 		err = cmdImport(ctx, rest, stdout, stderr)
+	case "relay":
+		err = cmdRelay(ctx, rest, stdout, stderr)
+	case "ingest":
+		err = cmdIngest(ctx, rest, stdout, stderr)
 	case "token":
 		err = cmdToken(ctx, rest, stdout, stderr)
 	case "user":

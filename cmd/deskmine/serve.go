@@ -58,6 +58,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
 		Logger: a.log, Ready: a.store.Ping, Desk: d, SLA: clocks.clocks, SLASettings: a.store}))
 	srv.Registry().MustRegister(notes.stats)
+	stream, err := startStream(ctx, a, srv.Registry())
+	if err != nil {
+		return err
+	}
+	defer stream.stop() // before the store closes
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskmine/deskmine/internal/testch"
+	"github.com/deskmine/deskmine/internal/testkafka"
+)
+
+func TestStreamCommandsRefuseBadInput(t *testing.T) {
+	data := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"relay", "--data", data}, "no Kafka brokers configured"},
+		{[]string{"relay", "--data", data, "--kafka-brokers", "nohost"}, "stream.kafka_brokers"},
+		{[]string{"ingest", "--data", data, "--replay", "--dead-letters"}, "exclude each other"},
+		{[]string{"ingest", "--data", data, "--dead-letters", "--limit", "0"}, "--limit must be positive"},
+		{[]string{"ingest", "--data", data, "extra"}, "unexpected argument"},
+		{[]string{"ingest", "--data", data, "--analytics-dsn", "http://x:8123"}, "analytics.dsn"},
+	} {
+		code, _, stderr := runCmd(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q (want 2 and %q)", c.args, code, stderr, c.msg)
+		}
+	}
+}
+
+// createTickets creates n tickets through the API with an admin token and
+// returns how many events the log then holds.
+func createTickets(t *testing.T, addr, token string, n int) int {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		body := fmt.Sprintf(`{"subject":"打印机故障 printer %d","channel":"email","customer":{"email":"c%d@example.com"}}`, i, i)
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/tickets", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 201 {
+			t.Fatalf("create: %v %v", err, res)
+		}
+		res.Body.Close()
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/events?limit=1000", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("events: %v %v", err, res)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return strings.Count(string(b), `"schema_version":`)
+}
+
+// metric reads one sample from /metrics; -1 when it is absent.
+func metric(t *testing.T, addr, name, labels string) float64 {
+	t.Helper()
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name+"{"+labels+"}") + ` (\S+)$`).FindStringSubmatch(string(b))
+	if m == nil {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
+func waitMetric(t *testing.T, addr, name, labels string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var got float64
+	for time.Now().Before(deadline) {
+		if got = metric(t, addr, name, labels); got == want {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s{%s} = %v, want %v", name, labels, got, want)
+}
+
+func adminToken(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, stderr := runCmd(t, append([]string{"token", "create", "--role", "admin", "--name", "Stream Test"}, args...)...)
+	if code != 0 {
+		t.Fatalf("token: %d %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestServeFeedsEmbeddedAnalytics: the all-in-one server loads every change
+// into DuckDB from its own event log; after it stops, a replay rebuilds the
+// same answers, and nothing was parked.
+func TestServeFeedsEmbeddedAnalytics(t *testing.T) {
+	data := t.TempDir()
+	token := adminToken(t, "--data", data)
+	addr, stop := serve(t, data)
+	n := createTickets(t, addr, token, 6)
+	const loader = `consumer="analytics-loader"`
+	waitMetric(t, addr, "deskmine_ingest_handled_total", loader, float64(n))
+	stop()
+
+	code, out, stderr := runCmd(t, "ingest", "--data", data, "--replay")
+	if code != 0 || !strings.Contains(out, fmt.Sprintf(": %d events of 6 tickets", n)) {
+		t.Fatalf("replay: exit %d, out %q, stderr %s", code, out, stderr)
+	}
+	if code, out, _ := runCmd(t, "ingest", "--data", data, "--dead-letters"); code != 0 || strings.TrimSpace(out) != "no dead letters" {
+		t.Fatalf("dead letters: exit %d, %q", code, out)
+	}
+	if code, out, _ := runCmd(t, "migrate", "--data", data); code != 0 || !strings.Contains(out, "analytics store duckdb") {
+		t.Fatalf("migrate: exit %d, %q", code, out)
+	}
+}
+
+// TestServeWithKafkaAndClickHouse: with brokers configured, serve relays the
+// log to Kafka and loads ClickHouse from the topic; `ingest --replay`
+// rebuilds ClickHouse from the topic.
+func TestServeWithKafkaAndClickHouse(t *testing.T) {
+	brokers, _ := testkafka.Start(t)
+	dsn := testch.DSN(t)
+	data := t.TempDir()
+	token := adminToken(t, "--data", data)
+	stream := []string{"--kafka-brokers", strings.Join(brokers, ","), "--analytics-dsn", dsn}
+	addr, stop := serve(t, data, stream...)
+	n := createTickets(t, addr, token, 5)
+	waitMetric(t, addr, "deskmine_relay_published_total", `relay="relay"`, float64(n))
+	waitMetric(t, addr, "deskmine_ingest_handled_total", `consumer="analytics-loader"`, float64(n))
+	stop()
+
+	code, out, stderr := runCmd(t, append([]string{"ingest", "--data", data, "--replay"}, stream...)...)
+	if code != 0 || !strings.Contains(out, fmt.Sprintf(": %d events of 5 tickets", n)) {
+		t.Fatalf("replay: exit %d, out %q, stderr %s", code, out, stderr)
+	}
+}
