@@ -12,7 +12,8 @@ import (
 )
 
 const benchUsage = `usage: deskmine bench create [--seconds N] [--runs N] [--concurrency N] [--rate N] [--pg DSN]
-       deskmine bench route  [--agents N] [--rules N] [--decisions N] [--sla-items N] [--sla-spread D] [--runs N]`
+       deskmine bench route  [--agents N] [--rules N] [--decisions N] [--sla-items N] [--sla-spread D] [--runs N]
+       deskmine bench pipeline [--events N] [--runs N] [--clickhouse DSN] [--skip-throughput] [--skip-freshness]`
 
 // cmdBench runs a benchmark and prints one JSON object as its last line.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -24,6 +25,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchCreate(ctx, args[1:], stdout, stderr)
 	case "route":
 		return benchRoute(ctx, args[1:], stdout, stderr)
+	case "pipeline":
+		return cmdBenchPipeline(ctx, args[1:], stdout, stderr)
 	}
 	return usagef("unknown benchmark %q\n%s", args[0], benchUsage)
 }

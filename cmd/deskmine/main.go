@@ -29,6 +29,7 @@ Usage:
   deskmine user create  --data DIR --login LOGIN --role ROLE [--password-stdin]
   deskmine bench create [--dsn DSN] [--seconds N]                        benchmark ticket creation over HTTP
   deskmine bench route  [--agents N] [--rules N] [--sla-items N]         benchmark routing decisions and SLA breach timing
+  deskmine bench pipeline [--events N] [--runs N]                        benchmark stream -> analytics throughput and freshness
 
 Every command also takes --config FILE, --log-level and --log-format;
 settings can come from DESKMINE_* variables (see docs/configuration.md).

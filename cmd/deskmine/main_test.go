@@ -38,6 +38,13 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"import", "--data", data, filepath.Join(data, "missing.jsonl")}, 2, "cannot read"},
 		{[]string{"demo", "--data", data, "--tickets", "5"}, 2, "--tickets"},
 		{[]string{"bench", "create", "--seconds", "-1"}, 2, "must be positive"},
+		{[]string{"bench", "pipeline", "--runs", "0"}, 2, "must be positive"},
+		{[]string{"bench", "pipeline", "--batch-size", "200000"}, 2, "--batch-size must be between"},
+		{[]string{"bench", "pipeline", "--skip-throughput", "--skip-freshness"}, 2, "nothing to measure"},
+		{[]string{"bench", "pipeline", "--clickhouse", "http://x"}, 2, "must be a clickhouse:// URL"},
+		{[]string{"bench", "pipeline", "--frobnicate"}, 2, "frobnicate"},
+		{[]string{"bench", "pipeline", "extra"}, 2, "unexpected argument"},
+		{[]string{"bench", "pipeline", "--bpi", filepath.Join(data, "missing.csv")}, 2, "missing.csv"},
 		{[]string{"help"}, 0, ""},
 	}
 	for _, c := range cases {
