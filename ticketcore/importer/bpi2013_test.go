@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"github.com/deskmine/deskmine/internal/testdata"
 	"io"
 	"maps"
 	"os"
@@ -221,8 +222,8 @@ func allTickets(t *testing.T, svc *ticketcore.Service) map[string]ticketcore.Tic
 }
 
 func TestImportBPI2013(t *testing.T) {
-	csvPath := sharedData(t, "bpi2013", "incidents.csv")
-	mapping := filepath.Join(repoRoot(t), "docs", "import", "bpi2013-mapping.json")
+	csvPath := testdata.Shared(t, "bpi2013", "incidents.csv")
+	mapping := filepath.Join(testdata.RepoRoot(t), "docs", "import", "bpi2013-mapping.json")
 	rows := readBPI(t, csvPath)
 	if len(rows) != bpiRows {
 		t.Fatalf("the log has %d rows, want %d", len(rows), bpiRows)

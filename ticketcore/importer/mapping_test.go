@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"github.com/deskmine/deskmine/internal/testdata"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func TestMappingFileErrors(t *testing.T) {
 }
 
 func TestShippedMappingsAreValid(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "docs", "import", "bpi2013-mapping.json")
+	path := filepath.Join(testdata.RepoRoot(t), "docs", "import", "bpi2013-mapping.json")
 	m, err := importer.LoadMapping(path)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/deskmine/deskmine/internal/testdata"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,7 +99,7 @@ func TestBenchPipelineSmall(t *testing.T) {
 		}
 		t.Skipf("clickhouse-client not found: %v", err)
 	}
-	root := benchRepoRoot(t)
+	root := testdata.RepoRoot(t)
 	full := filepath.Join(root, "..", "shared", "data", "bpi2013", "incidents.csv")
 	if _, err := os.Stat(full); err != nil {
 		if os.Getenv("CI") != "" {
@@ -182,23 +183,4 @@ func headOf(t *testing.T, path string, n int) string {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// benchRepoRoot walks up from the package directory to go.mod.
-func benchRepoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = up
-	}
 }

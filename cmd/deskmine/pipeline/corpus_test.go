@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"github.com/deskmine/deskmine/internal/testdata"
 	"path/filepath"
 	"testing"
 
@@ -48,7 +49,7 @@ func TestImportBPI2013Missing(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	st, err := pipeline.ImportBPI2013(context.Background(), dir, filepath.Join(dir, "none.csv"),
-		filepath.Join(repoRoot(t), "docs", "import", "bpi2013-mapping.json"), nil)
+		filepath.Join(testdata.RepoRoot(t), "docs", "import", "bpi2013-mapping.json"), nil)
 	if err == nil {
 		st.Close()
 		t.Fatal("import of a missing file succeeded")

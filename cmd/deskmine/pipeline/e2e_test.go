@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/deskmine/deskmine/internal/testdata"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -83,7 +84,7 @@ func bpiCorpus(t *testing.T) *corpus {
 	if testing.Short() {
 		t.Skip("-short: skips the BPI 2013 import (about 10 s)")
 	}
-	root := repoRoot(t)
+	root := testdata.RepoRoot(t)
 	csv := filepath.Join(root, "..", "shared", "data", "bpi2013", "incidents.csv")
 	mapping := filepath.Join(root, "docs", "import", "bpi2013-mapping.json")
 	if _, err := os.Stat(csv); err != nil {
@@ -129,25 +130,6 @@ func closeBPI() {
 	}
 	if bpi.dir != "" {
 		os.RemoveAll(bpi.dir)
-	}
-}
-
-// repoRoot walks up from the package directory to go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
 	}
 }
 
