@@ -1,6 +1,10 @@
 package analytics
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Column is one column of a table, in the order of the table's DDL. Both
 // backends build their inserts from these lists, so the same logical columns
@@ -199,4 +203,29 @@ func NormalizePrior(t *TicketRow) {
 		v := t.ResolvedAt.UTC()
 		t.ResolvedAt = &v
 	}
+}
+
+// The tables both stores write, under the same names.
+const (
+	TableEvents    = "events"
+	TableTickets   = "tickets"
+	TableIntervals = "intervals"
+	TableSLA       = "sla_outcomes"
+)
+
+// CheckColumns compares the columns a store's tables have (per table, in
+// order) with the column lists the code writes by position, so that a
+// schema out of step with the code fails at start-up rather than mixing up
+// columns.
+func CheckColumns(got map[string][]string) error {
+	want := map[string][]string{
+		TableEvents: Names(EventColumns), TableTickets: Names(TicketColumns),
+		TableIntervals: Names(IntervalColumns), TableSLA: Names(SLAColumns),
+	}
+	for _, t := range []string{TableEvents, TableTickets, TableIntervals, TableSLA} {
+		if strings.Join(got[t], ",") != strings.Join(want[t], ",") {
+			return fmt.Errorf("table %s has columns %v, the code writes %v", t, got[t], want[t])
+		}
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package analytics
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,5 +59,25 @@ func TestColumnValues(t *testing.T) {
 	}
 	if !reflect.DeepEqual(slices["sla_breached"], []uint8{1}) || !reflect.DeepEqual(slices["tags"], [][]string{{"x"}}) {
 		t.Fatalf("slices = %v", slices)
+	}
+}
+
+func TestCheckColumns(t *testing.T) {
+	got := map[string][]string{
+		TableEvents: Names(EventColumns), TableTickets: Names(TicketColumns),
+		TableIntervals: Names(IntervalColumns), TableSLA: Names(SLAColumns),
+	}
+	if err := CheckColumns(got); err != nil {
+		t.Fatalf("matching schema refused: %v", err)
+	}
+	swapped := slices.Clone(got[TableIntervals])
+	swapped[0], swapped[1] = swapped[1], swapped[0]
+	got[TableIntervals] = swapped
+	if err := CheckColumns(got); err == nil || !strings.Contains(err.Error(), "table intervals") {
+		t.Fatalf("swapped columns: %v", err)
+	}
+	delete(got, TableIntervals)
+	if err := CheckColumns(got); err == nil {
+		t.Fatal("a missing table passed")
 	}
 }

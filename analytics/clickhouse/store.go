@@ -38,14 +38,7 @@ var queryNames = []string{"create-migrations", "applied-migrations", "record-mig
 
 // Table names and their insert statements, with explicit column lists
 // (clickhouse-go refuses a bare INSERT INTO t at Append).
-const (
-	tableEvents    = "events"
-	tableTickets   = "tickets"
-	tableIntervals = "intervals"
-	tableSLA       = "sla_outcomes"
-)
-
-var tables = []string{tableEvents, tableTickets, tableIntervals, tableSLA}
+var tables = []string{analytics.TableEvents, analytics.TableTickets, analytics.TableIntervals, analytics.TableSLA}
 
 // Store is the ClickHouse analytics store.
 type Store struct {
@@ -123,10 +116,10 @@ func (s *Store) init(ctx context.Context) error {
 	}
 	s.q = q
 	s.inserts = map[string]string{
-		tableEvents:    insert(tableEvents, analytics.Names(analytics.EventColumns)),
-		tableTickets:   insert(tableTickets, analytics.Names(analytics.TicketColumns)),
-		tableIntervals: insert(tableIntervals, analytics.Names(analytics.IntervalColumns)),
-		tableSLA:       insert(tableSLA, analytics.Names(analytics.SLAColumns)),
+		analytics.TableEvents:    insert(analytics.TableEvents, analytics.Names(analytics.EventColumns)),
+		analytics.TableTickets:   insert(analytics.TableTickets, analytics.Names(analytics.TicketColumns)),
+		analytics.TableIntervals: insert(analytics.TableIntervals, analytics.Names(analytics.IntervalColumns)),
+		analytics.TableSLA:       insert(analytics.TableSLA, analytics.Names(analytics.SLAColumns)),
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		return err
@@ -146,27 +139,11 @@ func (s *Store) checkColumns(ctx context.Context) error {
 		return fmt.Errorf("read columns: %w", err)
 	}
 	defer rows.Close()
-	got := map[string][]string{}
-	for rows.Next() {
-		var table, name string
-		if err := rows.Scan(&table, &name); err != nil {
-			return fmt.Errorf("read columns: %w", err)
-		}
-		got[table] = append(got[table], name)
+	got, err := sqlfile.ReadColumns(rows)
+	if err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read columns: %w", err)
-	}
-	want := map[string][]string{
-		tableEvents: analytics.Names(analytics.EventColumns), tableTickets: analytics.Names(analytics.TicketColumns),
-		tableIntervals: analytics.Names(analytics.IntervalColumns), tableSLA: analytics.Names(analytics.SLAColumns),
-	}
-	for t, w := range want {
-		if strings.Join(got[t], ",") != strings.Join(w, ",") {
-			return fmt.Errorf("table %s has columns %v, the code writes %v", t, got[t], w)
-		}
-	}
-	return nil
+	return analytics.CheckColumns(got)
 }
 
 // Migrate applies the migrations not recorded in schema_migrations. The DDL
@@ -180,22 +157,14 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	if err := s.conn.Exec(ctx, s.q["create-migrations"]); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	done := map[int]bool{}
 	rows, err := s.conn.Query(ctx, s.q["applied-migrations"])
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read schema_migrations: %w", err)
-		}
-		done[int(v)] = true
-	}
+	done, err := sqlfile.ReadVersions(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	var applied []int
 	for _, m := range migs {
@@ -244,14 +213,14 @@ func (s *Store) Apply(ctx context.Context, evs []events.Event) error {
 	// overlap. The latest-ticket block goes last: it is the watermark.
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
-	wg.Go(func() { errs[0] = writeTable(ctx, s, tableEvents, r.Events, analytics.EventColumns) })
-	wg.Go(func() { errs[1] = writeTable(ctx, s, tableIntervals, r.Intervals, analytics.IntervalColumns) })
-	wg.Go(func() { errs[2] = writeTable(ctx, s, tableSLA, r.SLA, analytics.SLAColumns) })
+	wg.Go(func() { errs[0] = writeTable(ctx, s, analytics.TableEvents, r.Events, analytics.EventColumns) })
+	wg.Go(func() { errs[1] = writeTable(ctx, s, analytics.TableIntervals, r.Intervals, analytics.IntervalColumns) })
+	wg.Go(func() { errs[2] = writeTable(ctx, s, analytics.TableSLA, r.SLA, analytics.SLAColumns) })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return writeTable(ctx, s, tableTickets, r.Tickets, analytics.TicketColumns)
+	return writeTable(ctx, s, analytics.TableTickets, r.Tickets, analytics.TicketColumns)
 }
 
 // prior reads the latest stored state of the tickets. The ids are written

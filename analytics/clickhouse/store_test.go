@@ -30,7 +30,7 @@ func TestConformance(t *testing.T) {
 
 func TestCrashMidBatch(t *testing.T) {
 	s := open(t, testch.DSN(t))
-	storetest.Crash(t, s, []string{tableEvents, tableIntervals, tableSLA}, func(table string) { s.failAfter = table })
+	storetest.Crash(t, s, []string{analytics.TableEvents, analytics.TableIntervals, analytics.TableSLA}, func(table string) { s.failAfter = table })
 }
 
 // TestMigrateConcurrently: several processes starting at once on a new

@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -38,15 +37,8 @@ import (
 //go:embed queries.sql migrations/*.sql
 var files embed.FS
 
-const (
-	tableEvents    = "events"
-	tableTickets   = "tickets"
-	tableIntervals = "intervals"
-	tableSLA       = "sla_outcomes"
-)
-
 // tables in write order: tickets last, like on ClickHouse.
-var tables = []string{tableEvents, tableIntervals, tableSLA, tableTickets}
+var tables = []string{analytics.TableEvents, analytics.TableIntervals, analytics.TableSLA, analytics.TableTickets}
 
 var queryNames = []string{"create-migrations", "applied-migrations", "record-migration", "columns", "prior",
 	"insert-events", "insert-intervals", "insert-sla_outcomes", "insert-tickets", "seen",
@@ -123,27 +115,11 @@ func (s *Store) checkColumns(ctx context.Context) error {
 		return fmt.Errorf("read columns: %w", err)
 	}
 	defer rows.Close()
-	got := map[string][]string{}
-	for rows.Next() {
-		var table, name string
-		if err := rows.Scan(&table, &name); err != nil {
-			return fmt.Errorf("read columns: %w", err)
-		}
-		got[table] = append(got[table], name)
+	got, err := sqlfile.ReadColumns(rows)
+	if err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read columns: %w", err)
-	}
-	want := map[string][]string{
-		tableEvents: analytics.Names(analytics.EventColumns), tableTickets: analytics.Names(analytics.TicketColumns),
-		tableIntervals: analytics.Names(analytics.IntervalColumns), tableSLA: analytics.Names(analytics.SLAColumns),
-	}
-	for t, w := range want {
-		if strings.Join(got[t], ",") != strings.Join(w, ",") {
-			return fmt.Errorf("table %s has columns %v, the code writes %v", t, got[t], w)
-		}
-	}
-	return nil
+	return analytics.CheckColumns(got)
 }
 
 // Migrate applies the migrations not recorded in schema_migrations, each
@@ -158,22 +134,14 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	if _, err := s.w.ExecContext(ctx, s.q["create-migrations"]); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	done := map[int]bool{}
 	rows, err := s.w.QueryContext(ctx, s.q["applied-migrations"])
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read schema_migrations: %w", err)
-		}
-		done[v] = true
-	}
+	done, err := sqlfile.ReadVersions(rows)
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	var applied []int
 	for _, m := range migs {
@@ -236,16 +204,16 @@ func (s *Store) Apply(ctx context.Context, evs []events.Event) error {
 			return err
 		}
 		r := analytics.Derive(b, prior)
-		if err := writeTable(ctx, s, tableEvents, r.Events, analytics.EventColumns); err != nil {
+		if err := writeTable(ctx, s, analytics.TableEvents, r.Events, analytics.EventColumns); err != nil {
 			return err
 		}
-		if err := writeTable(ctx, s, tableIntervals, r.Intervals, analytics.IntervalColumns); err != nil {
+		if err := writeTable(ctx, s, analytics.TableIntervals, r.Intervals, analytics.IntervalColumns); err != nil {
 			return err
 		}
-		if err := writeTable(ctx, s, tableSLA, r.SLA, analytics.SLAColumns); err != nil {
+		if err := writeTable(ctx, s, analytics.TableSLA, r.SLA, analytics.SLAColumns); err != nil {
 			return err
 		}
-		return writeTable(ctx, s, tableTickets, r.Tickets, analytics.TicketColumns)
+		return writeTable(ctx, s, analytics.TableTickets, r.Tickets, analytics.TicketColumns)
 	})
 }
 

@@ -30,7 +30,7 @@ func TestConformance(t *testing.T) {
 
 func TestCrashMidBatch(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "analytics.duckdb"))
-	storetest.Crash(t, s, []string{tableEvents, tableIntervals, tableSLA}, func(table string) { s.failAfter = table })
+	storetest.Crash(t, s, []string{analytics.TableEvents, analytics.TableIntervals, analytics.TableSLA}, func(table string) { s.failAfter = table })
 }
 
 // TestReopen: data and migrations survive closing the file; opening again

@@ -122,3 +122,42 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 	}
 	return out, nil
 }
+
+// Rows is what both database/sql and clickhouse-go query results offer.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ReadColumns reads (table, column) rows in column order into column lists per table.
+func ReadColumns(rows Rows) (map[string][]string, error) {
+	got := map[string][]string{}
+	for rows.Next() {
+		var table, name string
+		if err := rows.Scan(&table, &name); err != nil {
+			return nil, fmt.Errorf("read columns: %w", err)
+		}
+		got[table] = append(got[table], name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read columns: %w", err)
+	}
+	return got, nil
+}
+
+// ReadVersions reads one-column rows of applied migration versions.
+func ReadVersions(rows Rows) (map[int]bool, error) {
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[int(v)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return done, nil
+}

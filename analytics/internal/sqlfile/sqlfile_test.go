@@ -1,6 +1,7 @@
 package sqlfile
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -41,5 +42,35 @@ func TestMigrations(t *testing.T) {
 	bad := fstest.MapFS{"m/init.sql": {Data: []byte("SELECT 1")}}
 	if _, err := Migrations(bad, "m"); err == nil {
 		t.Fatal("badly named migration accepted")
+	}
+}
+
+type fakeRows struct {
+	rows [][]any
+	i    int
+}
+
+func (f *fakeRows) Next() bool { f.i++; return f.i <= len(f.rows) }
+func (f *fakeRows) Err() error { return nil }
+func (f *fakeRows) Scan(dest ...any) error {
+	for k, d := range dest {
+		switch d := d.(type) {
+		case *string:
+			*d = f.rows[f.i-1][k].(string)
+		case *int64:
+			*d = f.rows[f.i-1][k].(int64)
+		}
+	}
+	return nil
+}
+
+func TestReadColumnsAndVersions(t *testing.T) {
+	got, err := ReadColumns(&fakeRows{rows: [][]any{{"a", "x"}, {"b", "y"}, {"a", "z"}}})
+	if err != nil || strings.Join(got["a"], ",") != "x,z" || strings.Join(got["b"], ",") != "y" {
+		t.Fatalf("columns %v, %v", got, err)
+	}
+	done, err := ReadVersions(&fakeRows{rows: [][]any{{int64(1)}, {int64(3)}}})
+	if err != nil || !done[1] || done[2] || !done[3] {
+		t.Fatalf("versions %v, %v", done, err)
 	}
 }
