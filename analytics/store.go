@@ -75,3 +75,34 @@ func NewCheckResult() *CheckResult {
 		SLAOutcomes:        map[string]int64{},
 	}
 }
+
+// RunChecks answers the shared checking queries through a store's two ways
+// of running a named query: one scans a single row into dest; each calls fn
+// with every (key, count) row. Both stores name their queries alike.
+func RunChecks(one func(name string, dest ...any) error, each func(name string, fn func(key string, n int64)) error) (*CheckResult, error) {
+	r := NewCheckResult()
+	into := func(m map[string]int64) func(string, int64) { return func(k string, n int64) { m[k] = n } }
+	steps := []func() error{
+		func() error { return one("check-events", &r.Events, &r.EventTickets, &r.SeqSum) },
+		func() error { return each("check-events-by-type", into(r.EventsByType)) },
+		func() error {
+			return one("check-tickets", &r.Tickets, &r.FirstResponses, &r.FirstResponseMsSum, &r.Resolved, &r.ResolveMsSum)
+		},
+		func() error { return each("check-tickets-by-status", into(r.TicketsByStatus)) },
+		func() error { return one("check-intervals", &r.ClosedIntervals, &r.OpenIntervals) },
+		func() error { return each("check-interval-ms-by-status", into(r.IntervalMsByStatus)) },
+		func() error {
+			return each("check-interval-ms-by-team", func(k string, n int64) {
+				r.IntervalMsByTeam = append(r.IntervalMsByTeam, Count{Key: k, N: n})
+			})
+		},
+		func() error { return each("check-sla", into(r.SLAOutcomes)) },
+		func() error { return one("check-days", &r.Days, &r.DayChecksum) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}

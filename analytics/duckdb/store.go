@@ -294,7 +294,6 @@ func (s *Store) Seen(ctx context.Context, ticketID, version int64) (bool, error)
 
 // Check implements analytics.Store.
 func (s *Store) Check(ctx context.Context) (*analytics.CheckResult, error) {
-	r := analytics.NewCheckResult()
 	one := func(name string, dest ...any) error {
 		if err := s.db.QueryRowContext(ctx, s.q[name]).Scan(dest...); err != nil {
 			return fmt.Errorf("check %s: %w", name, err)
@@ -320,30 +319,7 @@ func (s *Store) Check(ctx context.Context) (*analytics.CheckResult, error) {
 		}
 		return nil
 	}
-	into := func(m map[string]int64) func(string, int64) { return func(k string, n int64) { m[k] = n } }
-	steps := []func() error{
-		func() error { return one("check-events", &r.Events, &r.EventTickets, &r.SeqSum) },
-		func() error { return each("check-events-by-type", into(r.EventsByType)) },
-		func() error {
-			return one("check-tickets", &r.Tickets, &r.FirstResponses, &r.FirstResponseMsSum, &r.Resolved, &r.ResolveMsSum)
-		},
-		func() error { return each("check-tickets-by-status", into(r.TicketsByStatus)) },
-		func() error { return one("check-intervals", &r.ClosedIntervals, &r.OpenIntervals) },
-		func() error { return each("check-interval-ms-by-status", into(r.IntervalMsByStatus)) },
-		func() error {
-			return each("check-interval-ms-by-team", func(k string, n int64) {
-				r.IntervalMsByTeam = append(r.IntervalMsByTeam, analytics.Count{Key: k, N: n})
-			})
-		},
-		func() error { return each("check-sla", into(r.SLAOutcomes)) },
-		func() error { return one("check-days", &r.Days, &r.DayChecksum) },
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+	return analytics.RunChecks(one, each)
 }
 
 // Close implements analytics.Store.
