@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/deskmine/deskmine/internal/testch"
 	"github.com/deskmine/deskmine/internal/testkafka"
+	"github.com/deskmine/deskmine/ticketcore/events"
+	"github.com/deskmine/deskmine/ticketcore/store"
 )
 
 func TestStreamCommandsRefuseBadInput(t *testing.T) {
@@ -142,5 +147,47 @@ func TestServeWithKafkaAndClickHouse(t *testing.T) {
 	code, out, stderr := runCmd(t, append([]string{"ingest", "--data", data, "--replay"}, stream...)...)
 	if code != 0 || !strings.Contains(out, fmt.Sprintf(": %d events of 5 tickets", n)) {
 		t.Fatalf("replay: exit %d, out %q, stderr %s", code, out, stderr)
+	}
+}
+
+// TestIngestListsDeadLetters: parked events are listed as a table and as
+// JSON lines, replayed ones only with --all.
+func TestIngestListsDeadLetters(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(data, "deskmine.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, msg := range []string{"unmarshal event: unexpected end of JSON input", "event e-2 at 1900-01-01:\nout of range"} {
+		d := &events.DeadLetter{Consumer: "analytics-loader", Offset: int64(10 + i), EventID: fmt.Sprintf("e-%d", i+1),
+			TicketID: 7, Payload: []byte(`{"id":`), Error: msg, Attempts: 1, ParkedAt: time.Now().UTC()}
+		if err := st.ParkDeadLetter(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if err := st.MarkDeadLetterReplayed(ctx, d.ID, time.Now().UTC()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	st.Close()
+
+	code, out, stderr := runCmd(t, "ingest", "--data", data, "--dead-letters")
+	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "e-2") || strings.Contains(out, "e-1") ||
+		!strings.Contains(out, "out of range") {
+		t.Fatalf("table: exit %d, %q %s", code, out, stderr)
+	}
+	code, out, _ = runCmd(t, "ingest", "--data", data, "--dead-letters", "--all", "--json")
+	var lines []events.DeadLetter
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d events.DeadLetter
+		if err := json.Unmarshal([]byte(l), &d); err != nil {
+			t.Fatalf("json line %q: %v", l, err)
+		}
+		lines = append(lines, d)
+	}
+	if code != 0 || len(lines) != 2 {
+		t.Fatalf("json: exit %d, %q", code, out)
 	}
 }
