@@ -1,0 +1,74 @@
+-- Hotspot queries of the ClickHouse store (see analytics/hotspots.go for
+-- the placeholders). Times are bound as unix seconds. Buckets are computed
+-- in the zone of the query: an hour bucket is the unix second of its start
+-- (minus the local minutes and seconds, right across DST changes), a day,
+-- week (Monday) or month bucket is its local first day as days since 1970.
+
+-- name: hotspots
+-- parameters: the zone (once per parameter of the bucket), from, to, the filter values, the limit per bucket
+SELECT {bucket} AS b, {keys}, toInt64(count()) AS n
+FROM {source}
+WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?){filters}
+GROUP BY b, {keyrefs}
+ORDER BY b, n DESC, {keyrefs}
+LIMIT ? BY b
+
+-- name: movers
+-- parameters: from, from, from of the previous period, to, the filter values, the limit
+SELECT {keys}, toInt64(countIf(created_at >= toDateTime(?))) AS cur,
+       toInt64(countIf(created_at < toDateTime(?))) AS prev
+FROM {source}
+WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?){filters}
+GROUP BY {keyrefs}
+ORDER BY abs(cur - prev) DESC, {keyrefs}
+LIMIT ?
+
+-- name: backlog
+-- The state in force at an instant is that of the latest version of the ticket
+-- that started at or before it (its interval covers the instant).
+-- parameters: at, the filter values
+SELECT {key} AS k, toInt64(count()) AS n
+FROM (
+    SELECT ticket_id,
+           argMax(status, version) AS last_status, argMax(team, version) AS last_team,
+           argMax(assignee, version) AS last_assignee, argMax(priority, version) AS last_priority,
+           argMax(category, version) AS last_category, argMax(channel, version) AS last_channel,
+           argMax(ticket_type, version) AS last_ticket_type, argMax(customer_tier, version) AS last_customer_tier
+    FROM intervals FINAL
+    WHERE start_at <= toDateTime(?)
+    GROUP BY ticket_id
+)
+WHERE last_status NOT IN ('resolved', 'closed'){filters}
+GROUP BY k
+HAVING n > 0 -- ClickHouse answers a group by a constant on no rows with a 0
+ORDER BY n DESC, k
+
+-- name: backlog-all
+''
+
+-- name: bucket-none
+toInt64(0)
+
+-- name: bucket-hour
+toInt64(toUInt32(created_at)) - toInt64(toMinute(created_at, ?)) * 60 - toInt64(toSecond(created_at, ?))
+
+-- name: bucket-day
+toInt64(toUInt16(toDate(created_at, ?)))
+
+-- name: bucket-week
+toInt64(toUInt16(toMonday(toDate(created_at, ?))))
+
+-- name: bucket-month
+toInt64(toUInt16(toStartOfMonth(toDate(created_at, ?))))
+
+-- name: source-tickets
+tickets FINAL
+
+-- name: source-tags
+(SELECT *, arrayJoin(tags) AS tag FROM tickets FINAL)
+
+-- name: filter
+has(?, {col})
+
+-- name: filter-tags
+hasAny(tags, ?)

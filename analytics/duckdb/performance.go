@@ -1,0 +1,128 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/deskmine/deskmine/analytics"
+	"github.com/deskmine/deskmine/analytics/internal/sqlfile"
+)
+
+//go:embed queries_performance.sql
+var perfFiles embed.FS
+
+// perfQ are the performance queries, read when the package initialises so
+// that a missing or broken file stops the program at start.
+var perfQ = mustPerfQueries()
+
+func mustPerfQueries() map[string]string {
+	q, err := sqlfile.Queries(perfFiles, "queries_performance.sql")
+	if err == nil {
+		err = sqlfile.Need(q, "perf-period", "perf-backlog", "bottleneck-status-times", "bottleneck-tickets")
+	}
+	if err != nil {
+		panic(fmt.Sprintf("duckdb performance queries: %v", err))
+	}
+	clause := analytics.PerfFilterClause(func(col string) string {
+		return "list_contains(CAST(? AS VARCHAR[]), " + col + ")"
+	})
+	for k, v := range q {
+		q[k] = strings.ReplaceAll(v, "{{filters}}", clause)
+	}
+	return q
+}
+
+var (
+	_ analytics.Performer        = (*Store)(nil)
+	_ analytics.BottleneckFinder = (*Store)(nil)
+)
+
+// Performance implements analytics.Performer.
+func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (*analytics.PerformanceResult, error) {
+	fargs := analytics.PerfFilterArgs(q.Filters)
+	period := func(from, to time.Time) ([]analytics.PerformanceRow, error) {
+		args := append([]any{q.By, from.UTC(), to.UTC()}, fargs...)
+		var out []analytics.PerformanceRow
+		err := s.perfEach(ctx, "perf-period", args, func(rows *sql.Rows) error {
+			var r analytics.PerformanceRow
+			if err := rows.Scan(&r.Key, &r.Handled, &r.FirstResponses, &r.FirstResponseP50Ms, &r.FirstResponseP90Ms,
+				&r.ResolveP50Ms, &r.ResolveP90Ms, &r.SLAMet, &r.Reopened, &r.Handoffs); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+		return out, err
+	}
+	backlog := func() (map[string]int64, error) {
+		out := map[string]int64{}
+		err := s.perfEach(ctx, "perf-backlog", append([]any{q.By}, fargs...), func(rows *sql.Rows) error {
+			var k string
+			var n int64
+			if err := rows.Scan(&k, &n); err != nil {
+				return err
+			}
+			out[k] = n
+			return nil
+		})
+		return out, err
+	}
+	return analytics.RunPerformance(q, period, backlog)
+}
+
+// Bottlenecks implements analytics.BottleneckFinder.
+func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*analytics.BottleneckResult, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	fargs := analytics.PerfFilterArgs(q.Filters)
+	times := []analytics.StatusTime{}
+	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows *sql.Rows) error {
+		var st analytics.StatusTime
+		if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
+			return err
+		}
+		times = append(times, st)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var tickets []analytics.TicketHandoffs
+	err = s.perfEach(ctx, "bottleneck-tickets", append(append([]any{}, fargs...), q.From.UTC(), q.To.UTC()), func(rows *sql.Rows) error {
+		var t analytics.TicketHandoffs
+		var bounces string
+		if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
+			return err
+		}
+		t.Bounces = analytics.ParseBounces(bounces)
+		tickets = append(tickets, t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return analytics.BuildBottlenecks(times, tickets), nil
+}
+
+// perfEach runs a performance query and calls fn on every row.
+func (s *Store) perfEach(ctx context.Context, name string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.db.QueryContext(ctx, perfQ[name], args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
