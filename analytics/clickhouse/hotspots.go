@@ -3,7 +3,6 @@ package clickhouse
 import (
 	"context"
 	"embed"
-	"fmt"
 	"sync"
 
 	"github.com/deskmine/deskmine/analytics"
@@ -25,108 +24,34 @@ var hotspotQueries = sync.OnceValues(func() (map[string]string, error) {
 	return q, sqlfile.Need(q, analytics.HotspotQueryNames()...)
 })
 
+// query runs one query for the shared hotspot code.
+func (s *Store) query(ctx context.Context, query string, args ...any) (analytics.ResultRows, error) {
+	return s.conn.Query(ctx, query, args...)
+}
+
 // Hotspots implements analytics.Hotspotter.
 func (s *Store) Hotspots(ctx context.Context, q analytics.HotspotQuery) ([]analytics.HotspotRow, error) {
-	p, err := analytics.PlanHotspots(q)
-	if err != nil {
-		return nil, err
-	}
 	frags, err := hotspotQueries()
 	if err != nil {
 		return nil, err
 	}
-	query, args, err := p.HotspotSQL(frags, "hotspots")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.conn.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("hotspots: %w", err)
-	}
-	defer rows.Close()
-	out := []analytics.HotspotRow{}
-	for rows.Next() {
-		var b int64
-		r := analytics.HotspotRow{Keys: make([]string, len(p.Columns))}
-		dest := []any{&b}
-		for i := range r.Keys {
-			dest = append(dest, &r.Keys[i])
-		}
-		if err := rows.Scan(append(dest, &r.Count)...); err != nil {
-			return nil, fmt.Errorf("hotspots: %w", err)
-		}
-		r.Bucket = p.BucketTime(b)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("hotspots: %w", err)
-	}
-	return out, nil
+	return analytics.RunHotspots(ctx, s.query, frags, q)
 }
 
 // Movers implements analytics.Hotspotter.
 func (s *Store) Movers(ctx context.Context, q analytics.HotspotQuery) ([]analytics.Mover, error) {
-	p, err := analytics.PlanMovers(q)
-	if err != nil {
-		return nil, err
-	}
 	frags, err := hotspotQueries()
 	if err != nil {
 		return nil, err
 	}
-	query, args, err := p.HotspotSQL(frags, "movers")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.conn.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("movers: %w", err)
-	}
-	defer rows.Close()
-	out := []analytics.Mover{}
-	for rows.Next() {
-		var k string
-		var cur, prev int64
-		if err := rows.Scan(&k, &cur, &prev); err != nil {
-			return nil, fmt.Errorf("movers: %w", err)
-		}
-		out = append(out, analytics.MoverOf(k, cur, prev))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("movers: %w", err)
-	}
-	return out, nil
+	return analytics.RunMovers(ctx, s.query, frags, q)
 }
 
 // Backlog implements analytics.Hotspotter.
 func (s *Store) Backlog(ctx context.Context, q analytics.BacklogQuery) ([]analytics.BacklogRow, error) {
-	p, err := analytics.PlanBacklog(q)
-	if err != nil {
-		return nil, err
-	}
 	frags, err := hotspotQueries()
 	if err != nil {
 		return nil, err
 	}
-	query, args, err := p.BacklogSQL(frags)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.conn.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("backlog: %w", err)
-	}
-	defer rows.Close()
-	out := []analytics.BacklogRow{}
-	for rows.Next() {
-		var r analytics.BacklogRow
-		if err := rows.Scan(&r.Key, &r.Count); err != nil {
-			return nil, fmt.Errorf("backlog: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("backlog: %w", err)
-	}
-	return out, nil
+	return analytics.RunBacklog(ctx, s.query, frags, q)
 }
