@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/deskmine/deskmine/analytics"
+	"github.com/deskmine/deskmine/analytics/httpapi"
 	"github.com/deskmine/deskmine/ticketcore/api"
 	"github.com/deskmine/deskmine/ticketcore/auth"
 	"github.com/deskmine/deskmine/ticketcore/desk"
@@ -17,6 +21,27 @@ import (
 // demoPassword is the password of the demo accounts; printed on start so that
 // whoever runs the demo can log in. Only --demo creates these accounts.
 const demoPassword = "deskmine-demo"
+
+// analyticsRoutes are the analytics API's routes over an, for the ticket
+// API to mount behind its login and role check.
+func analyticsRoutes(an analytics.Store, log *slog.Logger) ([]api.ExtraRoute, error) {
+	st, ok := an.(httpapi.Store)
+	if !ok {
+		return nil, fmt.Errorf("analytics store %T does not answer the analytics queries", an)
+	}
+	var out []api.ExtraRoute
+	for _, r := range httpapi.Routes(httpapi.New(st, log)) {
+		roles := make([]auth.Role, len(r.Roles))
+		for i, name := range r.Roles {
+			roles[i] = auth.Role(name)
+			if !slices.Contains(auth.Roles, roles[i]) {
+				return nil, fmt.Errorf("analytics route %s %s names unknown role %q", r.Method, r.Path, name)
+			}
+		}
+		out = append(out, api.ExtraRoute{Method: r.Method, Path: r.Path, Roles: roles, Handler: r.Handler})
+	}
+	return out, nil
+}
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a, err := openFromArgs(ctx, "serve", args, stderr)
@@ -55,10 +80,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	d.SetSLASource(clocks.remaining(a))
 	go d.Run(ctx) // re-reads settings and re-counts loads until ctx ends
+	// The analytics store opens before the API, which serves its queries;
+	// the loops that fill it start after, on the API's metrics registry.
+	an, err := openAnalytics(ctx, a)
+	if err != nil {
+		return err
+	}
+	extra, err := analyticsRoutes(an, a.log)
+	if err != nil {
+		an.Close()
+		return err
+	}
 	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
-		Logger: a.log, Ready: a.store.Ping, Desk: d, SLA: clocks.clocks, SLASettings: a.store}))
+		Logger: a.log, Ready: a.store.Ping, Desk: d, SLA: clocks.clocks, SLASettings: a.store, Extra: extra}))
 	srv.Registry().MustRegister(notes.stats)
-	stream, err := startStream(ctx, a, srv.Registry())
+	stream, err := startStream(ctx, a, srv.Registry(), an)
 	if err != nil {
 		return err
 	}

@@ -29,14 +29,21 @@ type streamLoops struct {
 	closers []io.Closer
 }
 
-// startStream starts, in the background, the relay (when Kafka is
-// configured) and the analytics loader, registering their metrics on reg.
-func startStream(ctx context.Context, a *app, reg prometheus.Registerer) (*streamLoops, error) {
-	cfg := a.cfg
-	an, err := pipeline.OpenAnalytics(ctx, cfg.AnalyticsDSN())
+// openAnalytics opens the analytics store the configuration names.
+func openAnalytics(ctx context.Context, a *app) (analytics.Store, error) {
+	an, err := pipeline.OpenAnalytics(ctx, a.cfg.AnalyticsDSN())
 	if err != nil {
 		return nil, fmt.Errorf("open analytics store: %w", err)
 	}
+	return an, nil
+}
+
+// startStream starts, in the background, the relay (when Kafka is
+// configured) and the analytics loader into an (see openAnalytics),
+// registering their metrics on reg. The loops own an from here: stop, or a
+// failure to start, closes it.
+func startStream(ctx context.Context, a *app, reg prometheus.Registerer, an analytics.Store) (*streamLoops, error) {
+	cfg := a.cfg
 	d := pipeline.Deps{Store: a.store, Registerer: reg, Logger: a.log}
 	ctx, cancel := context.WithCancel(ctx)
 	s := &streamLoops{an: an, cancel: cancel}

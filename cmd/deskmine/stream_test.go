@@ -191,3 +191,65 @@ func TestIngestListsDeadLetters(t *testing.T) {
 		t.Fatalf("json: exit %d, %q", code, out)
 	}
 }
+
+// TestServeAnalyticsAPI: the all-in-one server answers the analytics API
+// from the store its loader fills, to admins and managers only.
+func TestServeAnalyticsAPI(t *testing.T) {
+	data := t.TempDir()
+	token := adminToken(t, "--data", data)
+	code, out, stderr := runCmd(t, "token", "create", "--data", data, "--role", "agent", "--name", "Agent Test")
+	if code != 0 {
+		t.Fatalf("token: %d %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	agentToken := lines[len(lines)-1]
+	addr, stop := serve(t, data)
+	defer stop()
+	from := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	n := createTickets(t, addr, token, 4) // all by email
+	waitMetric(t, addr, "deskmine_ingest_handled_total", `consumer="analytics-loader"`, float64(n))
+	to := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+
+	get := func(tok, query string) (int, string, []byte) {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/analytics/hotspots?"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, res.Header.Get("Content-Type"), b
+	}
+	query := "dimensions=channel&from=" + from + "&to=" + to
+	status, _, body := get(token, query)
+	if status != http.StatusOK {
+		t.Fatalf("admin: %d %s", status, body)
+	}
+	var res struct {
+		Rows []struct {
+			Keys  []string `json:"keys"`
+			Count int64    `json:"count"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0].Keys) != 1 || res.Rows[0].Keys[0] != "email" || res.Rows[0].Count != 4 {
+		t.Errorf("hotspots by channel: %s, want email 4", body)
+	}
+	if status, ctype, body := get(token, query+"&format=csv"); status != http.StatusOK || !strings.HasPrefix(ctype, "text/csv") ||
+		string(body) != "channel,count\nemail,4\n" {
+		t.Errorf("csv: %d %s %q", status, ctype, body)
+	}
+	if status, _, body := get(token, "dimensions=channel&from=yesterday&to="+to); status != http.StatusBadRequest ||
+		!strings.Contains(string(body), `"from":`) {
+		t.Errorf("bad from: %d %s", status, body)
+	}
+	if status, _, body := get(agentToken, query); status != http.StatusForbidden || !strings.Contains(string(body), `"forbidden"`) {
+		t.Errorf("agent: %d %s, want 403", status, body)
+	}
+	if status, _, _ := get("dm_forged", query); status != http.StatusUnauthorized {
+		t.Errorf("forged token: %d, want 401", status)
+	}
+}

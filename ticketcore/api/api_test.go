@@ -68,7 +68,7 @@ func newEnvOpts(t *testing.T, b testdb.Backend, withSLA bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st, Desk: d, SLA: clocks, SLASettings: st}
+	opts := api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st, Desk: d, SLA: clocks, SLASettings: st, Extra: fakeAnalytics()}
 	if !withSLA {
 		opts.SLA, opts.SLASettings = nil, nil
 	}

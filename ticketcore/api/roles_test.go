@@ -78,6 +78,12 @@ var expectedRoles = map[string]string{
 	"GET /api/v1/sla-policies/:id/history":      "admin manager agent reviewer",
 	"POST /api/v1/tickets/:id/escalations":      "admin manager agent",
 	"GET /api/v1/tickets/:id/sla":               "admin manager agent reviewer",
+	// Extra routes: the analytics API, here served by fakeAnalytics.
+	"GET /api/v1/analytics/hotspots":    "admin manager",
+	"GET /api/v1/analytics/movers":      "admin manager",
+	"GET /api/v1/analytics/backlog":     "admin manager",
+	"GET /api/v1/analytics/performance": "admin manager",
+	"GET /api/v1/analytics/bottlenecks": "admin manager",
 }
 
 // TestRoleMatrix calls every route as every role (and anonymously) and checks

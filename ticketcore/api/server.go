@@ -50,6 +50,17 @@ type Options struct {
 	// *slaclock.Clocks implements SLA and the SQL store SLASettings.
 	SLA         SLAClocks
 	SLASettings ticketcore.SettingsStore
+	// Extra are routes served by other parts (the analytics API), mounted
+	// behind the same authentication and role check as the API's own and
+	// listed by Routes.
+	Extra []ExtraRoute
+}
+
+// ExtraRoute is a route another part serves, with the roles that may call it.
+type ExtraRoute struct {
+	Method, Path string
+	Roles        []auth.Role
+	Handler      echo.HandlerFunc
 }
 
 // Server serves the REST API.
@@ -128,7 +139,7 @@ type boundRoute struct {
 }
 
 func (s *Server) routeTable() []boundRoute {
-	return []boundRoute{
+	table := []boundRoute{
 		{Route{Method: http.MethodGet, Path: "/healthz", Public: true}, s.healthz},
 		{Route{Method: http.MethodGet, Path: "/metrics", Public: true}, echo.WrapHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))},
 		{Route{Method: http.MethodGet, Path: "/api/v1/openapi.json", Public: true}, s.openapi},
@@ -194,6 +205,10 @@ func (s *Server) routeTable() []boundRoute {
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/escalations", Roles: workers}, s.escalate},
 		{Route{Method: http.MethodGet, Path: "/api/v1/tickets/:id/sla", Roles: staff}, s.ticketSLA},
 	}
+	for _, x := range s.opts.Extra {
+		table = append(table, boundRoute{Route{Method: x.Method, Path: x.Path, Roles: slices.Clone(x.Roles)}, x.Handler})
+	}
+	return table
 }
 
 // Routes lists every endpoint with its roles, for the role matrix and the
