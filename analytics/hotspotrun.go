@@ -16,8 +16,9 @@ type ResultRows interface {
 // QueryFunc runs one query with positional arguments on a store.
 type QueryFunc func(ctx context.Context, query string, args ...any) (ResultRows, error)
 
-// scanAll runs query and hands each row to scan, naming what in errors.
-func scanAll(ctx context.Context, run QueryFunc, what, query string, args []any, scan func(ResultRows) error) error {
+// ScanAll runs query through run and hands each row to scan, naming what
+// in errors; both stores read their query results through it.
+func ScanAll(ctx context.Context, run QueryFunc, what, query string, args []any, scan func(ResultRows) error) error {
 	rows, err := run(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -46,7 +47,7 @@ func RunHotspots(ctx context.Context, run QueryFunc, frags map[string]string, q 
 		return nil, err
 	}
 	out := []HotspotRow{}
-	err = scanAll(ctx, run, "hotspots", query, args, func(rows ResultRows) error {
+	err = ScanAll(ctx, run, "hotspots", query, args, func(rows ResultRows) error {
 		var b int64
 		r := HotspotRow{Keys: make([]string, len(p.Columns))}
 		dest := []any{&b}
@@ -74,7 +75,7 @@ func RunMovers(ctx context.Context, run QueryFunc, frags map[string]string, q Ho
 		return nil, err
 	}
 	out := []Mover{}
-	err = scanAll(ctx, run, "movers", query, args, func(rows ResultRows) error {
+	err = ScanAll(ctx, run, "movers", query, args, func(rows ResultRows) error {
 		var k string
 		var cur, prev int64
 		if err := rows.Scan(&k, &cur, &prev); err != nil {
@@ -97,7 +98,7 @@ func RunBacklog(ctx context.Context, run QueryFunc, frags map[string]string, q B
 		return nil, err
 	}
 	out := []BacklogRow{}
-	err = scanAll(ctx, run, "backlog", query, args, func(rows ResultRows) error {
+	err = ScanAll(ctx, run, "backlog", query, args, func(rows ResultRows) error {
 		var r BacklogRow
 		if err := rows.Scan(&r.Key, &r.Count); err != nil {
 			return err

@@ -4,9 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/deskmine/deskmine/analytics/internal/sqlfile"
 )
 
 // Performer answers agent and team performance queries; both stores
@@ -234,4 +237,22 @@ func Anonymize(by string, cur, prev []PerformanceRow) {
 			rows[i].Key = l
 		}
 	}
+}
+
+// PerfQueries reads a store's performance and bottleneck queries from fsys
+// and puts the store's filter test (in, given a column) in place of
+// {{filters}}; every query the shared code runs must be there.
+func PerfQueries(fsys fs.FS, name string, in func(col string) string) (map[string]string, error) {
+	q, err := sqlfile.Queries(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqlfile.Need(q, "perf-period", "perf-backlog", "bottleneck-status-times", "bottleneck-tickets"); err != nil {
+		return nil, err
+	}
+	clause := PerfFilterClause(in)
+	for k, v := range q {
+		q[k] = strings.ReplaceAll(v, "{{filters}}", clause)
+	}
+	return q, nil
 }

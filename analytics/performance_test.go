@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -76,5 +77,22 @@ func TestBuildBottlenecks(t *testing.T) {
 	}
 	if r.HandoffsByProduct[0].Key != "q" || r.Handoffs != 6 || r.TicketsWithHandoff != 2 {
 		t.Fatalf("handoffs %+v", r)
+	}
+}
+
+func TestPerfQueriesNeedsEveryQueryAndFillsFilters(t *testing.T) {
+	body := "-- name: perf-period\nSELECT 1 WHERE {{filters}}\n\n-- name: perf-backlog\nSELECT 2\n\n" +
+		"-- name: bottleneck-status-times\nSELECT 3\n"
+	in := func(col string) string { return "has(?, " + col + ")" }
+	if _, err := PerfQueries(fstest.MapFS{"q.sql": {Data: []byte(body)}}, "q.sql", in); err == nil {
+		t.Fatal("a file without bottleneck-tickets passed")
+	}
+	body += "\n-- name: bottleneck-tickets\nSELECT 4\n"
+	q, err := PerfQueries(fstest.MapFS{"q.sql": {Data: []byte(body)}}, "q.sql", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(q["perf-period"], "{{filters}}") || !strings.Contains(q["perf-period"], "has(?, ") {
+		t.Fatalf("filters not filled in: %q", q["perf-period"])
 	}
 }

@@ -4,13 +4,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"github.com/deskmine/deskmine/analytics"
-	"github.com/deskmine/deskmine/analytics/internal/sqlfile"
 )
 
 //go:embed queries_performance.sql
@@ -21,18 +17,11 @@ var perfFiles embed.FS
 var perfQ = mustPerfQueries()
 
 func mustPerfQueries() map[string]string {
-	q, err := sqlfile.Queries(perfFiles, "queries_performance.sql")
-	if err == nil {
-		err = sqlfile.Need(q, "perf-period", "perf-backlog", "bottleneck-status-times", "bottleneck-tickets")
-	}
-	if err != nil {
-		panic(fmt.Sprintf("clickhouse performance queries: %v", err))
-	}
 	// has(), not IN: a bound list is an array literal, which IN does not
 	// take on 18.16.
-	clause := analytics.PerfFilterClause(func(col string) string { return "has(?, " + col + ")" })
-	for k, v := range q {
-		q[k] = strings.ReplaceAll(v, "{{filters}}", clause)
+	q, err := analytics.PerfQueries(perfFiles, "queries_performance.sql", func(col string) string { return "has(?, " + col + ")" })
+	if err != nil {
+		panic(fmt.Sprintf("clickhouse performance queries: %v", err))
 	}
 	return q
 }
@@ -49,7 +38,7 @@ func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (
 		args := append([]any{q.By, from.UTC(), to.UTC()}, fargs...)
 		args = append(append(args, from.UTC(), to.UTC()), fargs...)
 		var out []analytics.PerformanceRow
-		err := s.perfEach(ctx, "perf-period", args, func(rows driver.Rows) error {
+		err := s.perfEach(ctx, "perf-period", args, func(rows analytics.ResultRows) error {
 			var r analytics.PerformanceRow
 			var fr, rs []int64
 			if err := rows.Scan(&r.Key, &r.Handled, &r.FirstResponses, &fr, &rs, &r.FirstResponseP50Ms, &r.FirstResponseP90Ms,
@@ -63,7 +52,7 @@ func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (
 	}
 	backlog := func() (map[string]int64, error) {
 		out := map[string]int64{}
-		err := s.perfEach(ctx, "perf-backlog", append([]any{q.By}, fargs...), func(rows driver.Rows) error {
+		err := s.perfEach(ctx, "perf-backlog", append([]any{q.By}, fargs...), func(rows analytics.ResultRows) error {
 			var k string
 			var n int64
 			if err := rows.Scan(&k, &n); err != nil {
@@ -84,7 +73,7 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 	}
 	fargs := analytics.PerfFilterArgs(q.Filters)
 	times := []analytics.StatusTime{}
-	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows driver.Rows) error {
+	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
 		var st analytics.StatusTime
 		if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
 			return err
@@ -97,7 +86,7 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 	}
 	var tickets []analytics.TicketHandoffs
 	args := append(append([]any{q.From.UTC(), q.To.UTC()}, fargs...), fargs...)
-	err = s.perfEach(ctx, "bottleneck-tickets", args, func(rows driver.Rows) error {
+	err = s.perfEach(ctx, "bottleneck-tickets", args, func(rows analytics.ResultRows) error {
 		var t analytics.TicketHandoffs
 		var bounces string
 		if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
@@ -114,19 +103,6 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 }
 
 // perfEach runs a performance query and calls fn on every row.
-func (s *Store) perfEach(ctx context.Context, name string, args []any, fn func(driver.Rows) error) error {
-	rows, err := s.conn.Query(ctx, perfQ[name], args...)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
+func (s *Store) perfEach(ctx context.Context, name string, args []any, fn func(analytics.ResultRows) error) error {
+	return analytics.ScanAll(ctx, s.query, name, perfQ[name], args, fn)
 }

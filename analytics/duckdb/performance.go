@@ -2,14 +2,11 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
-	"github.com/deskmine/deskmine/analytics/internal/sqlfile"
 )
 
 //go:embed queries_performance.sql
@@ -20,18 +17,11 @@ var perfFiles embed.FS
 var perfQ = mustPerfQueries()
 
 func mustPerfQueries() map[string]string {
-	q, err := sqlfile.Queries(perfFiles, "queries_performance.sql")
-	if err == nil {
-		err = sqlfile.Need(q, "perf-period", "perf-backlog", "bottleneck-status-times", "bottleneck-tickets")
-	}
-	if err != nil {
-		panic(fmt.Sprintf("duckdb performance queries: %v", err))
-	}
-	clause := analytics.PerfFilterClause(func(col string) string {
+	q, err := analytics.PerfQueries(perfFiles, "queries_performance.sql", func(col string) string {
 		return "list_contains(CAST(? AS VARCHAR[]), " + col + ")"
 	})
-	for k, v := range q {
-		q[k] = strings.ReplaceAll(v, "{{filters}}", clause)
+	if err != nil {
+		panic(fmt.Sprintf("duckdb performance queries: %v", err))
 	}
 	return q
 }
@@ -47,7 +37,7 @@ func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (
 	period := func(from, to time.Time) ([]analytics.PerformanceRow, error) {
 		args := append([]any{q.By, from.UTC(), to.UTC()}, fargs...)
 		var out []analytics.PerformanceRow
-		err := s.perfEach(ctx, "perf-period", args, func(rows *sql.Rows) error {
+		err := s.perfEach(ctx, "perf-period", args, func(rows analytics.ResultRows) error {
 			var r analytics.PerformanceRow
 			if err := rows.Scan(&r.Key, &r.Handled, &r.FirstResponses, &r.FirstResponseP50Ms, &r.FirstResponseP90Ms,
 				&r.ResolveP50Ms, &r.ResolveP90Ms, &r.SLAMet, &r.Reopened, &r.Handoffs); err != nil {
@@ -60,7 +50,7 @@ func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (
 	}
 	backlog := func() (map[string]int64, error) {
 		out := map[string]int64{}
-		err := s.perfEach(ctx, "perf-backlog", append([]any{q.By}, fargs...), func(rows *sql.Rows) error {
+		err := s.perfEach(ctx, "perf-backlog", append([]any{q.By}, fargs...), func(rows analytics.ResultRows) error {
 			var k string
 			var n int64
 			if err := rows.Scan(&k, &n); err != nil {
@@ -81,7 +71,7 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 	}
 	fargs := analytics.PerfFilterArgs(q.Filters)
 	times := []analytics.StatusTime{}
-	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows *sql.Rows) error {
+	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
 		var st analytics.StatusTime
 		if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
 			return err
@@ -93,7 +83,7 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 		return nil, err
 	}
 	var tickets []analytics.TicketHandoffs
-	err = s.perfEach(ctx, "bottleneck-tickets", append(append([]any{}, fargs...), q.From.UTC(), q.To.UTC()), func(rows *sql.Rows) error {
+	err = s.perfEach(ctx, "bottleneck-tickets", append(append([]any{}, fargs...), q.From.UTC(), q.To.UTC()), func(rows analytics.ResultRows) error {
 		var t analytics.TicketHandoffs
 		var bounces string
 		if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
@@ -110,19 +100,6 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 }
 
 // perfEach runs a performance query and calls fn on every row.
-func (s *Store) perfEach(ctx context.Context, name string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := s.db.QueryContext(ctx, perfQ[name], args...)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
+func (s *Store) perfEach(ctx context.Context, name string, args []any, fn func(analytics.ResultRows) error) error {
+	return analytics.ScanAll(ctx, s.query, name, perfQ[name], args, fn)
 }
