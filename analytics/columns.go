@@ -53,6 +53,10 @@ func strsCol[R any](name string, get func(*R) []string) Column[R] {
 	return column(name, get, asAny[[]string], same[[]string])
 }
 
+func intsCol[R any](name string, get func(*R) []int64) Column[R] {
+	return column(name, get, asAny[[]int64], same[[]int64])
+}
+
 func boolCol[R any](name string, get func(*R) bool) Column[R] {
 	return column(name, get, asAny[bool], func(b bool) uint8 {
 		if b {
@@ -115,8 +119,22 @@ func snapshotCols[R any](s func(*R) *Snapshot) []Column[R] {
 	}
 }
 
+// snapshotTailCols are the snapshot columns migration 2 added at the end of
+// the event and ticket tables.
+func snapshotTailCols[R any](s func(*R) *Snapshot) []Column[R] {
+	return []Column[R]{
+		strCol("customer_key", func(r *R) string { return s(r).CustomerKey }),
+		strsCol("cf_keys", func(r *R) []string { return s(r).CFKeys }),
+		strsCol("cf_values", func(r *R) []string { return s(r).CFValues }),
+		strsCol("link_types", func(r *R) []string { return s(r).LinkTypes }),
+		intsCol("link_targets", func(r *R) []int64 { return s(r).LinkTargets }),
+		intCol("csat_score", func(r *R) int64 { return s(r).CSATScore }),
+		nullTimeCol("csat_at", func(r *R) *time.Time { return s(r).CSATAt }),
+	}
+}
+
 // EventColumns are the columns of the event table.
-var EventColumns = append([]Column[EventRow]{
+var EventColumns = append(append([]Column[EventRow]{
 	strCol("event_id", func(r *EventRow) string { return r.EventID }),
 	intCol("seq", func(r *EventRow) int64 { return r.Seq }),
 	intCol("ticket_id", func(r *EventRow) int64 { return r.TicketID }),
@@ -129,10 +147,11 @@ var EventColumns = append([]Column[EventRow]{
 	strCol("source", func(r *EventRow) string { return r.Source }),
 	strsCol("changed_fields", func(r *EventRow) []string { return r.ChangedFields }),
 	strCol("prev_status", func(r *EventRow) string { return r.PrevStatus }),
-}, snapshotCols(func(r *EventRow) *Snapshot { return &r.Snapshot })...)
+}, snapshotCols(func(r *EventRow) *Snapshot { return &r.Snapshot })...),
+	snapshotTailCols(func(r *EventRow) *Snapshot { return &r.Snapshot })...)
 
 // TicketColumns are the columns of the latest-ticket table.
-var TicketColumns = append([]Column[TicketRow]{
+var TicketColumns = append(append([]Column[TicketRow]{
 	intCol("ticket_id", func(r *TicketRow) int64 { return r.TicketID }),
 	intCol("version", func(r *TicketRow) int64 { return r.Version }),
 	strCol("last_event_id", func(r *TicketRow) string { return r.LastEventID }),
@@ -140,7 +159,8 @@ var TicketColumns = append([]Column[TicketRow]{
 	nullTimeCol("first_response_at", func(r *TicketRow) *time.Time { return r.FirstResponseAt }),
 	nullIntCol("first_response_ms", func(r *TicketRow) *int64 { return r.FirstResponseMs }),
 	nullIntCol("resolve_ms", func(r *TicketRow) *int64 { return r.ResolveMs }),
-}, snapshotCols(func(r *TicketRow) *Snapshot { return &r.Snapshot })...)
+}, snapshotCols(func(r *TicketRow) *Snapshot { return &r.Snapshot })...),
+	snapshotTailCols(func(r *TicketRow) *Snapshot { return &r.Snapshot })...)
 
 // IntervalColumns are the columns of the state-interval table.
 var IntervalColumns = []Column[IntervalRow]{
@@ -159,6 +179,8 @@ var IntervalColumns = []Column[IntervalRow]{
 	strCol("channel", func(r *IntervalRow) string { return r.Channel }),
 	strCol("ticket_type", func(r *IntervalRow) string { return r.TicketType }),
 	strCol("customer_tier", func(r *IntervalRow) string { return r.CustomerTier }),
+	strCol("product", func(r *IntervalRow) string { return r.Product }),
+	boolCol("sla_breached", func(r *IntervalRow) bool { return r.SLABreached }),
 }
 
 // SLAColumns are the columns of the SLA outcome table.
@@ -183,12 +205,14 @@ var SLAColumns = []Column[SLARow]{
 // PriorColumns are the latest-ticket columns Derive needs of a stored
 // ticket; PriorDests gives the scan destinations in the same order.
 var PriorColumns = []string{"ticket_id", "version", "last_at", "first_response_at", "resolved_at",
-	"status", "team", "assignee", "priority", "category", "channel", "ticket_type", "customer_tier"}
+	"status", "team", "assignee", "priority", "category", "channel", "ticket_type", "customer_tier",
+	"product", "sla_breached"}
 
 // PriorDests returns scan destinations for PriorColumns.
 func PriorDests(t *TicketRow) []any {
 	return []any{&t.TicketID, &t.Version, &t.LastAt, &t.FirstResponseAt, &t.ResolvedAt,
-		&t.Status, &t.Team, &t.Assignee, &t.Priority, &t.Category, &t.Channel, &t.TicketType, &t.CustomerTier}
+		&t.Status, &t.Team, &t.Assignee, &t.Priority, &t.Category, &t.Channel, &t.TicketType, &t.CustomerTier,
+		&t.Product, &t.SLABreached}
 }
 
 // NormalizePrior puts the times of a scanned prior row in UTC (ClickHouse

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/deskmine/deskmine/ticketcore/events"
@@ -73,6 +75,15 @@ type Snapshot struct {
 	ResolvedAt     *time.Time
 	ClosedAt       *time.Time
 	Subject        string
+
+	// Added by migration 2; stored at the end of the event and ticket tables.
+	CustomerKey string   // who the customer is, for repeat tickets; "" when unknown (see CustomerKey)
+	CFKeys      []string // custom field names, sorted; never nil
+	CFValues    []string // their values as text (see CustomFieldText), by position; never nil
+	LinkTypes   []string // the ticket's links: types ...; never nil
+	LinkTargets []int64  // ... and the linked tickets, by position; never nil
+	CSATScore   int64    // the customer's latest rating, 1..5; 0 when not rated
+	CSATAt      *time.Time
 }
 
 // EventRow is one applied event of a known type with the ticket after it.
@@ -125,6 +136,8 @@ type IntervalRow struct {
 	Channel      string
 	TicketType   string
 	CustomerTier string
+	Product      string // added by migration 2
+	SLABreached  bool   // added by migration 2
 }
 
 // SLARow is one SLA outcome (see MetricOverall).
@@ -231,6 +244,16 @@ func SnapshotOf(t *events.Ticket) Snapshot {
 	if pol == "" {
 		pol = DefaultPolicy
 	}
+	keys, vals := customFields(t.CustomFields)
+	ltypes, ltargets := make([]string, len(t.Links)), make([]int64, len(t.Links))
+	for i, l := range t.Links {
+		ltypes[i], ltargets[i] = l.Type, l.TicketID
+	}
+	var score int64
+	var csatAt *time.Time
+	if t.CSAT != nil {
+		score, csatAt = int64(t.CSAT.Score), truncPtr(&t.CSAT.At)
+	}
 	return Snapshot{
 		Status: t.Status, Priority: t.Priority, Urgency: t.Urgency, TicketType: t.Type,
 		Category: t.Category, Product: t.Product, Channel: t.Channel, Team: t.Team,
@@ -238,8 +261,75 @@ func SnapshotOf(t *events.Ticket) Snapshot {
 		CustomerOrg: t.Customer.Organisation, CustomerRegion: t.Customer.Region,
 		Tags: tags, SLAPolicy: pol, SLABreached: t.SLABreached, ReopenCount: int64(t.ReopenCount),
 		CreatedAt: Trunc(t.CreatedAt), ResolvedAt: truncPtr(t.ResolvedAt), ClosedAt: truncPtr(t.ClosedAt),
-		Subject: t.Subject,
+		Subject:     t.Subject,
+		CustomerKey: CustomerKey(t.Customer),
+		CFKeys:      keys, CFValues: vals,
+		LinkTypes: ltypes, LinkTargets: ltargets,
+		CSATScore: score, CSATAt: csatAt,
 	}
+}
+
+// CustomerKey identifies a ticket's customer across tickets: the customer id
+// when the ticket core assigned one, else the first of email, external id and
+// phone (prefixed, so that values of different kinds never meet).
+func CustomerKey(c events.Customer) string {
+	switch {
+	case c.ID > 0:
+		return "id:" + strconv.FormatInt(c.ID, 10)
+	case c.Email != "":
+		return "email:" + strings.ToLower(c.Email)
+	case c.ExternalID != "":
+		return "ext:" + c.ExternalID
+	case c.Phone != "":
+		return "phone:" + c.Phone
+	}
+	return ""
+}
+
+// CustomFieldText is the stored text of a custom field value: strings as
+// they are, numbers in their shortest decimal form without exponent, booleans
+// as true/false, lists (multi-enum) sorted and joined with commas.
+func CustomFieldText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, CustomFieldText(e))
+		}
+		slices.Sort(parts)
+		return strings.Join(parts, ",")
+	case []string:
+		parts := slices.Sorted(slices.Values(x))
+		return strings.Join(parts, ",")
+	}
+	return fmt.Sprint(v)
+}
+
+func customFields(m map[string]any) (keys, vals []string) {
+	keys = make([]string, 0, len(m))
+	for k, v := range m {
+		if v != nil {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	vals = make([]string, len(keys))
+	for i, k := range keys {
+		vals[i] = CustomFieldText(m[k])
+	}
+	return keys, vals
 }
 
 // Derive computes the rows of a batch given the stored latest state of its
@@ -334,6 +424,7 @@ func openInterval(t *TicketRow) IntervalRow {
 		TicketID: t.TicketID, Version: t.Version, StartAt: t.LastAt,
 		Status: t.Status, Team: t.Team, Assignee: t.Assignee, Priority: t.Priority,
 		Category: t.Category, Channel: t.Channel, TicketType: t.TicketType, CustomerTier: t.CustomerTier,
+		Product: t.Product, SLABreached: t.SLABreached,
 	}
 }
 

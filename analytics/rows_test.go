@@ -128,3 +128,67 @@ func TestPreparePermanent(t *testing.T) {
 		t.Fatalf("last storable second refused: %v", err)
 	}
 }
+
+func TestSnapshotTail(t *testing.T) {
+	rated := t0.Add(90*time.Minute + 700*time.Millisecond)
+	tk := events.Ticket{
+		Customer:     events.Customer{Email: "Li.Na@Example.com", Phone: "+8613800000000"},
+		CustomFields: map[string]any{"zone": "b", "count": float64(3), "ratio": 0.25, "ok": true, "os": []any{"win", "mac"}, "gone": nil},
+		Links:        []events.Link{{Type: events.LinkDuplicateOf, TicketID: 7}, {Type: events.LinkRelatedTo, TicketID: 9}},
+		CSAT:         &events.CSAT{Score: 4, At: rated},
+	}
+	s := SnapshotOf(&tk)
+	if s.CustomerKey != "email:li.na@example.com" {
+		t.Errorf("customer key %q", s.CustomerKey)
+	}
+	if got := strings.Join(s.CFKeys, ","); got != "count,ok,os,ratio,zone" {
+		t.Errorf("cf keys %s", got)
+	}
+	if got := strings.Join(s.CFValues, "|"); got != "3|true|mac,win|0.25|b" {
+		t.Errorf("cf values %s", got)
+	}
+	if strings.Join(s.LinkTypes, ",") != "duplicate_of,related_to" || len(s.LinkTargets) != 2 || s.LinkTargets[0] != 7 || s.LinkTargets[1] != 9 {
+		t.Errorf("links %v %v", s.LinkTypes, s.LinkTargets)
+	}
+	if s.CSATScore != 4 || s.CSATAt == nil || !s.CSATAt.Equal(rated.Truncate(time.Second)) {
+		t.Errorf("csat %d %v", s.CSATScore, s.CSATAt)
+	}
+
+	empty := SnapshotOf(&events.Ticket{})
+	if empty.CustomerKey != "" || empty.CFKeys == nil || empty.CFValues == nil || empty.LinkTypes == nil || empty.LinkTargets == nil || empty.CSATScore != 0 || empty.CSATAt != nil {
+		t.Errorf("empty snapshot tail %+v", empty)
+	}
+	for _, c := range []struct {
+		in   events.Customer
+		want string
+	}{
+		{events.Customer{ID: 12, Email: "a@b.c"}, "id:12"},
+		{events.Customer{ExternalID: "C-9", Phone: "+1"}, "ext:C-9"},
+		{events.Customer{Phone: "+4930123"}, "phone:+4930123"},
+	} {
+		if got := CustomerKey(c.in); got != c.want {
+			t.Errorf("CustomerKey(%+v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestIntervalCarriesProductAndSLA(t *testing.T) {
+	a := ev(1, 1, events.TicketCreated, t0, "open", "net")
+	a.Ticket.Product, a.Ticket.SLABreached = "router", false
+	b := ev(1, 2, events.TicketSLABreached, t0.Add(time.Hour), "open", "net")
+	b.Ticket.Product, b.Ticket.SLABreached = "router", true
+	batch, err := Prepare([]events.Event{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Derive(batch, nil)
+	if len(r.Intervals) != 2 {
+		t.Fatalf("intervals %d", len(r.Intervals))
+	}
+	if iv := r.Intervals[0]; iv.Product != "router" || iv.SLABreached || !iv.Closed {
+		t.Errorf("first interval %+v", iv)
+	}
+	if iv := r.Intervals[1]; iv.Product != "router" || !iv.SLABreached || iv.Closed {
+		t.Errorf("open interval %+v", iv)
+	}
+}

@@ -172,7 +172,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 			continue
 		}
 		for _, stmt := range m.Statements {
-			if err := s.conn.Exec(ctx, stmt); err != nil {
+			if err := s.conn.Exec(ctx, stmt); err != nil && !columnExists(stmt, err) {
 				return applied, fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 		}
@@ -192,6 +192,19 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	}
 	return applied, nil
 }
+
+// columnExists reports an ADD COLUMN that another process migrating at the
+// same time already ran: ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS,
+// so the error is what makes the statement idempotent.
+func columnExists(stmt string, err error) bool {
+	var ex *ch.Exception
+	return errors.As(err, &ex) && ex.Code == errColumnExists &&
+		strings.Contains(strings.ToUpper(stmt), "ADD COLUMN")
+}
+
+// errColumnExists is ClickHouse's ILLEGAL_COLUMN, which ALTER TABLE ... ADD
+// COLUMN answers for a column that exists.
+const errColumnExists = 44
 
 // Apply implements analytics.Store.
 func (s *Store) Apply(ctx context.Context, evs []events.Event) error {

@@ -118,6 +118,8 @@ type Ticket struct {
 	SLAPolicy     string         `json:"sla_policy,omitempty"` // the SLA policy by name; empty: the policy named "default"
 	SLABreached   bool           `json:"sla_breached"`
 	ReopenCount   int            `json:"reopen_count"`
+	Links         []Link         `json:"links,omitempty"`        // links to other tickets, in the order they were made
+	CSAT          *CSAT          `json:"csat,omitempty"`         // the customer's latest satisfaction rating
 	RequesterID   int64          `json:"requester_id,omitempty"` // the user (e.g. a client integration) that created it
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
@@ -144,6 +146,37 @@ type Event struct {
 	Comment       *Comment  `json:"comment,omitempty"`
 	SLA           *SLA      `json:"sla,omitempty"` // on ticket.sla_warning and ticket.sla_breached
 	Ticket        Ticket    `json:"ticket"`
+}
+
+// Link types. A link points from this ticket to another; the first three
+// give the other ticket as the parent of this one (the root of a chain has
+// no parent), related_to only relates the two.
+const (
+	LinkDuplicateOf = "duplicate_of" // this ticket reports what the other already does
+	LinkFollowUpOf  = "follow_up_of" // this ticket continues the other after it was resolved
+	LinkCausedBy    = "caused_by"    // the other ticket (a problem, a change) caused this one
+	LinkRelatedTo   = "related_to"
+)
+
+// LinkTypes lists the link types in documentation order.
+var LinkTypes = []string{LinkDuplicateOf, LinkFollowUpOf, LinkCausedBy, LinkRelatedTo}
+
+// ParentLink reports whether a link of type t names the parent of its ticket.
+func ParentLink(t string) bool {
+	return t == LinkDuplicateOf || t == LinkFollowUpOf || t == LinkCausedBy
+}
+
+// Link is one link of a ticket to another.
+type Link struct {
+	Type     string `json:"type"` // one of LinkTypes
+	TicketID int64  `json:"ticket_id"`
+}
+
+// CSAT is a customer satisfaction rating of a ticket.
+type CSAT struct {
+	Score   int       `json:"score"` // 1 (very unhappy) to 5 (very happy)
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at"` // when the customer rated
 }
 
 // SLA says which target an SLA warning or breach is about, in a form
