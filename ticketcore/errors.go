@@ -52,7 +52,8 @@ func NotFound(what string, id any) *Error {
 var ErrConflict = errors.New("version conflict")
 
 // ErrRetry is returned by stores when a concurrent transaction created the
-// same row first; running the whole transaction again will see it.
+// same row first, or when the database aborted the transaction to break a
+// deadlock; running the whole transaction again will see the other's work.
 var ErrRetry = errors.New("concurrent insert; retry")
 
 // ErrNotFound is returned by stores when a row does not exist.

@@ -40,7 +40,8 @@ var fieldNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 // reservedFields cannot be custom field names: they would shadow ticket fields in imports.
 var reservedFields = []string{"id", "version", "external_id", "subject", "description", "type", "category",
 	"product", "channel", "urgency", "priority", "status", "pending_reason", "customer", "order_ref", "tags",
-	"custom_fields", "assignee", "team", "region", "resolution", "sla_breached", "created_at", "updated_at"}
+	"custom_fields", "assignee", "team", "region", "resolution", "sla_breached", "created_at", "updated_at",
+	"links", "csat"}
 
 // Validate checks a field definition.
 func (d FieldDef) Validate() error {

@@ -55,6 +55,14 @@ var builtinImportFields = []string{"subject", "description", "type", "category",
 	"priority", "status", "pending_reason", "customer", "order_ref", "tags", "assignee", "team", "region",
 	"resolution", "sla_breached"}
 
+// unimportableFields are ticket fields an import line cannot set, with why:
+// left to the custom-field branch they would become custom fields of the
+// same name and shadow the real ones.
+var unimportableFields = map[string]string{
+	"links": "cannot be imported: make links after the import (POST /api/v1/tickets/{id}/links), where they are checked against the other tickets",
+	"csat":  "cannot be imported: record ratings after the import (PUT /api/v1/tickets/{id}/csat)",
+}
+
 // ImportTicket applies one ticket's history in one transaction: either every
 // change is written, or none. Changes are applied in time order and keep their
 // original times. A ticket that exists already (same external id) takes only
@@ -174,6 +182,10 @@ func (s *Service) applyImported(ctx context.Context, tx Tx, externalID string, c
 	}
 	status := ""
 	for name, v := range ch.Fields {
+		if why, ok := unimportableFields[name]; ok {
+			fe.add(name, why)
+			continue
+		}
 		switch name {
 		case "status":
 			if st, ok := str(name, v); ok && st != "" {

@@ -60,6 +60,9 @@ type CreateInput struct {
 	Assignee     string         `json:"assignee,omitempty"`
 	Team         string         `json:"team,omitempty"`
 	Region       string         `json:"region,omitempty"`
+	// Links are made with the ticket, e.g. follow_up_of an older ticket;
+	// they are checked as Link checks them.
+	Links []events.Link `json:"links,omitempty"`
 }
 
 // Patch changes some fields of a ticket; nil means unchanged. In

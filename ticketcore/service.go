@@ -312,6 +312,9 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 		if err := s.linkCustomer(ctx, tx, t, in.Customer, now); err != nil {
 			return err
 		}
+		if err := s.checkTargets(ctx, tx, 0, t.Links, func(i int) string { return fmt.Sprintf("links[%d].ticket_id", i) }); err != nil {
+			return err
+		}
 		// Routing sees the linked customer (tier, region, id for sticky
 		// assignment); a replayed create is not routed.
 		routeReason := ""
@@ -376,6 +379,7 @@ func (s *Service) newTicket(ctx context.Context, actor Actor, in *CreateInput, n
 		OrderRef: strings.TrimSpace(in.OrderRef), Tags: normalizeTags(in.Tags, fe),
 		CustomFields: maps.Clone(in.CustomFields), Assignee: strings.TrimSpace(in.Assignee), Team: strings.TrimSpace(in.Team),
 		Region: strings.TrimSpace(in.Region), RequesterID: actor.UserID, CreatedAt: now, UpdatedAt: now,
+		Links: newLinks(in.Links, fe),
 	}
 	if t.Type == "" {
 		t.Type = s.opts.TicketTypes[0]
@@ -728,6 +732,11 @@ func cloneTicket(t *Ticket) *Ticket {
 	if t.ClosedAt != nil {
 		v := *t.ClosedAt
 		c.ClosedAt = &v
+	}
+	c.Links = slices.Clone(t.Links)
+	if t.CSAT != nil {
+		v := *t.CSAT
+		c.CSAT = &v
 	}
 	return &c
 }

@@ -24,16 +24,44 @@ func fakeAnalytics() []api.ExtraRoute {
 		"/api/v1/analytics/backlog": `{"at": "2026-01-01T00:00:00Z", "by": "", "rows": [{"key": "", "count": 7}]}`,
 		"/api/v1/analytics/performance": `{"by": "team", ` + period + `, "prev_from": "2025-12-01T00:00:00Z", "prev_to": "2026-01-01T00:00:00Z", ` +
 			`"rows": [{"key": "Team 1", "handled": 2, "first_responses": 2, "first_response_p50_ms": 10, "first_response_p90_ms": 20, ` +
-			`"resolve_p50_ms": 30, "resolve_p90_ms": 40, "sla_met": 1, "sla_percent": 50, "reopened": 0, "reopen_rate": 0, "handoffs": 1, "backlog": 4}], "previous": []}`,
+			`"resolve_p50_ms": 30, "resolve_p90_ms": 40, "sla_met": 1, "sla_percent": 50, "reopened": 0, "reopen_rate": 0, "handoffs": 1, "backlog": 4, ` +
+			`"csat_ratings": 1, "csat_average": 4, "csat_response_rate": 0.5}], "previous": []}`,
 		"/api/v1/analytics/bottlenecks": `{` + period + `, "tickets_with_handoff": 1, "handoffs": 2, ` +
 			`"status_times": [{"team": "tech", "status": "open", "total_ms": 100, "intervals": 2, "p50_ms": 50}], ` +
 			`"team_times": [{"team": "tech", "waiting_ms": 0, "working_ms": 100}], ` +
 			`"handoffs_by_product": [{"key": "router", "tickets": 1, "handoffs": 2}], "handoffs_by_category": [], ` +
 			`"ping_pong": [{"team_a": "billing", "team_b": "tech", "tickets": 1, "bounces": 1}], ` +
 			`"ping_pong_tickets": [{"ticket_id": 9, "product": "router", "category": "", "handoffs": 2, "bounces": [{"team_a": "billing", "team_b": "tech"}]}]}`,
+		"/api/v1/analytics/spikes": `{"dimension": "category", "bucket": "day", "tz": "UTC", ` + period + `, "baseline": 28, "season": 7, "min_count": 10, "threshold": 4, ` +
+			`"spikes": [{"dimension": "category", "value": "vpn", "bucket": "2026-01-20T00:00:00Z", "count": 86, "baseline": 9, "z": 12.5, ` +
+			`"explanation": [{"dimension": "product", "value": "router", "count": 70, "share": 0.81, "baseline_share": 0.2, "lift": 4, "support": 0.81, ` +
+			`"text": "product \"router\" is 81% of the spike vs 20% usually (lift 4.0)"}]}]}`,
+		"/api/v1/analytics/repeats": `{` + period + `, "window_days": 7, "by": "category", "dimension": "channel", ` +
+			`"totals": {"key": "", "tickets": 10, "with_customer": 8, "repeats": 2, "repeat_rate": 0.25}, ` +
+			`"rows": [{"key": "email", "tickets": 6, "with_customer": 5, "repeats": 2, "repeat_rate": 0.4}], ` +
+			`"pairs": [{"customer": "id:12", "key": "vpn", "tickets": 3, "repeats": 2}]}`,
+		"/api/v1/analytics/painpoints": `{"segment": "customer_tier", "by": "category", ` + period + `, "min_tickets": 5, "tickets": 100, ` +
+			`"segments": [{"value": "premium", "tickets": 40, "share": 0.4, "pain_points": [{"value": "vpn", "tickets": 12, "share": 0.3, ` +
+			`"overall_tickets": 15, "overall_share": 0.15, "lift": 2, "score": 24, "reopened": 3, "reopen_rate": 0.25, "sla_breached": 6, ` +
+			`"sla_breach_rate": 0.5, "resolved": 10, "resolve_p50_ms": 3600000, "csat_ratings": 4, "csat_average": 3.5, "csat_response_rate": 0.3333, ` +
+			`"finding": "premium: vpn is 2.0x as frequent as overall (12 tickets, 25% reopened, 50% SLA breached, CSAT 3.5 from 4 ratings)"}]}]}`,
+		"/api/v1/analytics/rootcause": `{` + period + `, "chains": {"chains": 2, "tickets": 5, "longest": 3, "dangling_links": 1, ` +
+			`"by_kind": [{"kind": "duplicate", "chains": 1, "tickets": 3}, {"kind": "reopened", "chains": 1, "tickets": 2}], ` +
+			`"top": [{"root_id": 4, "root_subject": "VPN down", "root_category": "vpn", "root_product": "router", ` +
+			`"root_created_at": "2026-01-02T08:00:00Z", "length": 3, "kinds": ["duplicate"], "members": [4, 7, 9]}], ` +
+			`"by_root_category": [{"key": "vpn", "chains": 1, "follow_ons": 2, "reopens": 0}], "by_root_product": []}, ` +
+			`"reopens": {"resolved": 4, "reopened": 1, "rate": 0.25, "by_team": [{"key": "tech", "resolved": 4, "reopened": 1, "rate": 0.25}], ` +
+			`"by_category": [], "by_product": []}, ` +
+			`"handoffs_by_product": [{"key": "router", "tickets": 3, "tickets_with_handoff": 1, "handoffs": 2, "handoffs_per_ticket": 0.6667, ` +
+			`"ping_pong_tickets": 1, "bounces": 1}], "handoffs_by_category": [], ` +
+			`"bottlenecks": {` + period + `, "tickets_with_handoff": 0, "handoffs": 0, "status_times": [], "team_times": [], ` +
+			`"handoffs_by_product": [], "handoffs_by_category": [], "ping_pong": [], "ping_pong_tickets": []}}`,
+		"/api/v1/analytics/open": `{"at": "2026-01-15T00:00:00Z", "rows": [{"ticket_id": 7, "status": "pending", "team": "tech", ` +
+			`"assignee": "li.na", "priority": "P2", "category": "vpn", "product": "router", "opened_at": "2026-01-10T09:00:00Z", ` +
+			`"age_ms": 442800000, "sla_state": "at_risk"}]}`,
 	}
 	var out []api.ExtraRoute
-	for _, name := range []string{"hotspots", "movers", "backlog", "performance", "bottlenecks"} {
+	for _, name := range []string{"rootcause", "open", "hotspots", "movers", "backlog", "performance", "bottlenecks", "spikes", "repeats", "painpoints"} {
 		path := "/api/v1/analytics/" + name
 		body := bodies[path]
 		out = append(out, api.ExtraRoute{Method: http.MethodGet, Path: path, Roles: []auth.Role{auth.RoleAdmin, auth.RoleManager},

@@ -55,6 +55,11 @@ func (s *Server) createTicket(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	if u := currentUser(c); u.Role == auth.RoleClient && len(in.Links) > 0 {
+		if err := s.clientLinks(c.Request().Context(), u, in.Links); err != nil {
+			return err
+		}
+	}
 	res, err := s.svc.Create(c.Request().Context(), actorOf(c), in, c.Request().Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err

@@ -247,6 +247,17 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	})
 
+	t.Run("link types", func(t *testing.T) {
+		v, _ := lookup(doc, "#/components/schemas/LinkType/enum")
+		var documented []string
+		for _, k := range v.([]any) {
+			documented = append(documented, k.(string))
+		}
+		if !slices.Equal(documented, events.LinkTypes) {
+			t.Errorf("LinkType enum %v, events.LinkTypes %v", documented, events.LinkTypes)
+		}
+	})
+
 	t.Run("responses are JSON errors", func(t *testing.T) {
 		for k, op := range ops {
 			for code, resp := range op.Responses {
@@ -285,7 +296,10 @@ var goSchemas = []struct {
 	{"WorkflowTransition", reflect.TypeFor[ticketcore.Transition](), true},
 	{"User", reflect.TypeFor[auth.User](), true},
 	{"Token", reflect.TypeFor[auth.Token](), true},
+	{"Link", reflect.TypeFor[events.Link](), true},
+	{"CSAT", reflect.TypeFor[events.CSAT](), true},
 	{"CreateInput", reflect.TypeFor[ticketcore.CreateInput](), false},
+	{"LinkInput", reflect.TypeFor[ticketcore.LinkInput](), false},
 	{"CustomerInput", reflect.TypeFor[ticketcore.CustomerInput](), false},
 	{"Patch", reflect.TypeFor[ticketcore.Patch](), false},
 	{"TransitionInput", reflect.TypeFor[ticketcore.TransitionInput](), false},
@@ -806,6 +820,49 @@ func TestOpenAPIResponsesConform(t *testing.T) {
 	c.call(403, client, post, comments, fmt.Sprintf("/api/v1/tickets/%d/comments", mine.ID), map[string]any{"body": "x", "public": false})
 	c.call(404, client, post, comments, path+"/comments", map[string]any{"body": "x"})
 	c.call(422, agent, post, comments, path+"/comments", map[string]any{"body": " "})
+
+	links := "/api/v1/tickets/{id}/links"
+	var second ticketcore.Ticket
+	c.call(201, agent, post, tickets, tickets, ticketBody()).json(t, &second)
+	linked := c.call(201, agent, post, links, path+"/links", map[string]any{"type": "duplicate_of", "ticket_id": second.ID})
+	c.call(201, manager, post, links, path+"/links", map[string]any{"type": "related_to", "ticket_id": mine.ID}, "If-Match", linked.Header.Get("ETag"))
+	c.call(409, agent, post, links, path+"/links", map[string]any{"type": "related_to", "ticket_id": second.ID}, "If-Match", linked.Header.Get("ETag"))
+	c.call(422, agent, post, links, path+"/links", map[string]any{"type": "blocks", "ticket_id": second.ID})
+	c.call(422, agent, post, links, path+"/links", map[string]any{"type": "related_to", "ticket_id": 999999})
+	c.call(422, agent, post, links, fmt.Sprintf("/api/v1/tickets/%d/links", second.ID), map[string]any{"type": "caused_by", "ticket_id": tk.ID})
+	c.call(400, agent, post, links, path+"/links", `{"type": "related_to", "ticket_id": "17"}`)
+	c.call(400, agent, post, links, path+"/links", `{"type": "related_to", "ticket": 17}`)
+	c.call(404, agent, post, links, "/api/v1/tickets/999999/links", map[string]any{"type": "related_to", "ticket_id": tk.ID})
+	c.call(403, reviewer, post, links, path+"/links", map[string]any{"type": "related_to", "ticket_id": second.ID})
+	c.call(403, client, post, links, fmt.Sprintf("/api/v1/tickets/%d/links", mine.ID), map[string]any{"type": "related_to", "ticket_id": second.ID})
+	unlink := fmt.Sprintf("%s/links?type=related_to&ticket_id=%d", path, mine.ID)
+	c.call(200, agent, del, links, unlink, nil)
+	c.call(404, agent, del, links, unlink, nil)
+	c.call(422, agent, del, links, path+"/links?type=blocks&ticket_id=1", nil)
+	c.call(422, agent, del, links, path+"/links?type=related_to", nil)
+	c.call(400, agent, del, links, path+"/links?type=related_to&ticket_id=seventeen", nil)
+	c.call(409, agent, del, links, fmt.Sprintf("%s/links?type=duplicate_of&ticket_id=%d", path, second.ID), nil, "If-Match", `"1"`)
+	c.call(403, client, del, links, unlink, nil)
+
+	csat := "/api/v1/tickets/{id}/csat"
+	c.call(422, agent, put, csat, path+"/csat", map[string]any{"score": 4}) // still open
+	c.call(200, agent, post, transitions, path+"/transitions", map[string]any{"to": "resolved", "resolution": "firmware update"})
+	phoneCall := tk.CreatedAt.In(time.FixedZone("", 8*3600)).Format(time.RFC3339Nano) // a time zone other than UTC
+	c.call(200, agent, put, csat, path+"/csat", map[string]any{"score": 4, "comment": "快 / quick", "at": phoneCall})
+	c.call(200, manager, put, csat, path+"/csat", map[string]any{"score": 5})
+	c.call(409, agent, put, csat, path+"/csat", map[string]any{"score": 3}, "If-Match", `"2"`)
+	c.call(422, agent, put, csat, path+"/csat", map[string]any{"score": 9})
+	c.call(422, agent, put, csat, path+"/csat", map[string]any{"score": 3, "at": "2999-01-01T00:00:00Z"})
+	c.call(400, agent, put, csat, path+"/csat", map[string]any{"score": "4"})
+	c.call(400, agent, put, csat, path+"/csat", map[string]any{"score": 4, "at": "yesterday"})
+	c.call(400, agent, put, csat, path+"/csat", map[string]any{"score": 4, "stars": 4})
+	c.call(404, agent, put, csat, "/api/v1/tickets/999999/csat", map[string]any{"score": 4})
+	c.call(404, client, put, csat, path+"/csat", map[string]any{"score": 4})
+	c.call(403, reviewer, put, csat, path+"/csat", map[string]any{"score": 4})
+	minePath := fmt.Sprintf("/api/v1/tickets/%d", mine.ID)
+	c.call(422, client, put, csat, minePath+"/csat", map[string]any{"score": 4})
+	c.call(200, agent, post, transitions, minePath+"/transitions", map[string]any{"to": "closed"})
+	c.call(200, client, put, csat, minePath+"/csat", map[string]any{"score": 2, "comment": "took a while"})
 
 	history := "/api/v1/tickets/{id}/history"
 	c.call(200, reviewer, get, history, path+"/history", nil)

@@ -26,6 +26,9 @@ var expectedRoles = map[string]string{
 	"PATCH /api/v1/tickets/:id":                 "admin manager agent",
 	"POST /api/v1/tickets/:id/transitions":      "admin manager agent",
 	"POST /api/v1/tickets/:id/comments":         "admin manager agent client",
+	"POST /api/v1/tickets/:id/links":            "admin manager agent",
+	"DELETE /api/v1/tickets/:id/links":          "admin manager agent",
+	"PUT /api/v1/tickets/:id/csat":              "admin manager agent client",
 	"GET /api/v1/tickets/:id/history":           "admin manager agent reviewer",
 	"GET /api/v1/events":                        "admin manager",
 	"GET /api/v1/customers/:id":                 "admin manager agent",
@@ -84,6 +87,11 @@ var expectedRoles = map[string]string{
 	"GET /api/v1/analytics/backlog":     "admin manager",
 	"GET /api/v1/analytics/performance": "admin manager",
 	"GET /api/v1/analytics/bottlenecks": "admin manager",
+	"GET /api/v1/analytics/rootcause":   "admin manager",
+	"GET /api/v1/analytics/open":        "admin manager",
+	"GET /api/v1/analytics/spikes":      "admin manager",
+	"GET /api/v1/analytics/repeats":     "admin manager",
+	"GET /api/v1/analytics/painpoints":  "admin manager",
 }
 
 // TestRoleMatrix calls every route as every role (and anonymously) and checks

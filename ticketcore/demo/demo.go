@@ -6,7 +6,9 @@
 // The data is written through (*ticketcore.Service).ImportTicket, so every
 // change becomes a change event with its original time, exactly as a real
 // import would, and every downstream consumer (analytics, search, KB mining)
-// sees demo data the way it sees real data.
+// sees demo data the way it sees real data. Links and CSAT ratings, which an
+// import cannot carry, are written between a ticket's imported changes by
+// the service's LinkWith and RateCSATWith, also at their original times.
 //
 // What is planted, so that analytics can be checked against it:
 //   - incident spikes with a known cause: Plan, Spike, Summary.Spikes;
@@ -18,7 +20,14 @@
 //   - per-agent differences: Agent.Speed (work time) and Agent.Care (reopens);
 //   - SLA breaches, flagged by the "SLA monitor" actor when a deadline passes;
 //   - clusters of similar resolved tickets with one resolution per topic and
-//     language (two for incidents: the fix and the workaround), for KB mining.
+//     language (two for incidents: the fix and the workaround), for KB mining;
+//   - ticket chains: incident reports caused_by their spike's problem ticket,
+//     a customer's second report of an open issue duplicate_of the first,
+//     follow_up_of a recently resolved ticket on the same topic, and some
+//     related_to links between a customer's tickets (Ticket.Links);
+//   - CSAT ratings on about a third of resolved tickets, lower when the
+//     ticket took long, was reopened, missed its SLA or went from team to
+//     team (Ticket.Rating).
 package demo
 
 import (
@@ -30,6 +39,7 @@ import (
 	"time"
 
 	"github.com/deskmine/deskmine/ticketcore"
+	"github.com/deskmine/deskmine/ticketcore/events"
 )
 
 // DefaultSeed is the seed used when Options.Seed is 0.
@@ -90,6 +100,8 @@ type Summary struct {
 	Unresolved    int            // tickets new, open or pending at Now
 	ByStatus      map[string]int // tickets per workflow state at Now
 	Spikes        []Spike
+	Links         map[string]int // links made, by type
+	Ratings       int            // CSAT ratings recorded
 	Elapsed       time.Duration
 }
 
@@ -99,10 +111,12 @@ const FirstExternalID = "DEMO-000001"
 
 // Load writes the demo dataset through svc. It is idempotent: when demo
 // tickets exist already it writes nothing and reports AlreadyLoaded. Custom
-// fields the demo uses are defined first. Each ticket is written in its own
-// transaction; a load that fails part-way keeps the tickets written so far,
-// and since a later Load then sees demo data, start again on a fresh
-// database.
+// fields the demo uses are defined first. Each ticket's history is written
+// by ImportTicket, in one transaction, or in a few when links or a rating
+// fall inside it: those are written by the service's Link and RateCSAT at
+// their own time in between. A load that fails part-way keeps what was
+// written so far, and since a later Load then sees demo data, start again
+// on a fresh database. The window may not end after svc's clock.
 func Load(ctx context.Context, svc *ticketcore.Service, opts Options) (Summary, error) {
 	begin := time.Now()
 	opts, err := opts.withDefaults()
@@ -117,6 +131,12 @@ func Load(ctx context.Context, svc *ticketcore.Service, opts Options) (Summary, 
 		fmt.Fprintf(opts.Progress, "demo: data already loaded (ticket %s exists); nothing to do\n", FirstExternalID)
 		return Summary{AlreadyLoaded: true, Elapsed: time.Since(begin)}, nil
 	}
+	// Links and ratings are written by the service's own methods, which
+	// refuse times in the future.
+	if clock := svc.Options().Now(); opts.Now.After(clock) {
+		return Summary{}, fmt.Errorf("the demo window ends at %s, after the ticket service's clock (%s)",
+			opts.Now.UTC().Format(time.RFC3339), clock.UTC().Format(time.RFC3339))
+	}
 	if err := defineFields(ctx, svc); err != nil {
 		return Summary{}, err
 	}
@@ -126,19 +146,10 @@ func Load(ctx context.Context, svc *ticketcore.Service, opts Options) (Summary, 
 	}
 	fmt.Fprintf(opts.Progress, "demo: generated %d tickets over %d days (seed %d) in %s\n",
 		len(ds.Tickets), opts.Days, opts.Seed, time.Since(begin).Round(time.Millisecond))
-	sum := Summary{Agents: len(ds.Agents), Spikes: ds.Spikes, ByStatus: map[string]int{}}
+	sum := Summary{Agents: len(ds.Agents), Spikes: ds.Spikes, ByStatus: map[string]int{}, Links: map[string]int{}}
 	customers := map[string]bool{}
-	step := max(500, len(ds.Tickets)/10)
-	for i, t := range ds.Tickets {
-		if err := ctx.Err(); err != nil {
-			return sum, fmt.Errorf("load demo data: %w", err)
-		}
-		res, err := svc.ImportTicket(ctx, t.ExternalID, t.Changes)
-		if err != nil {
-			return sum, fmt.Errorf("import demo ticket %s: %w", t.ExternalID, err)
-		}
+	for _, t := range ds.Tickets {
 		sum.Tickets++
-		sum.Events += res.Applied
 		sum.ByStatus[t.Status]++
 		if t.Lang == LangZH {
 			sum.Chinese++
@@ -148,15 +159,24 @@ func Load(ctx context.Context, svc *ticketcore.Service, opts Options) (Summary, 
 		if c, ok := t.Changes[0].Fields["customer"].(map[string]any); ok {
 			customers[c["external_id"].(string)] = true
 		}
-		if (i+1)%step == 0 {
-			fmt.Fprintf(opts.Progress, "demo: imported %d/%d tickets\n", i+1, len(ds.Tickets))
+	}
+	step := max(500, len(ds.Tickets)/10)
+	err = write(ctx, svc, ds, &sum, func(done int) {
+		if done%step == 0 {
+			fmt.Fprintf(opts.Progress, "demo: imported %d/%d tickets\n", done, len(ds.Tickets))
 		}
+	})
+	if err != nil {
+		return sum, err
 	}
 	sum.Customers = len(customers)
 	sum.Unresolved = sum.ByStatus["new"] + sum.ByStatus["open"] + sum.ByStatus["pending"]
 	sum.Elapsed = time.Since(begin)
 	fmt.Fprintf(opts.Progress, "demo: loaded %d tickets (%d zh-CN, %d en), %d events, %d customers, %d agents in %s\n",
 		sum.Tickets, sum.Chinese, sum.English, sum.Events, sum.Customers, sum.Agents, sum.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(opts.Progress, "demo: linked tickets %d times (%d duplicate_of, %d follow_up_of, %d caused_by, %d related_to); %d CSAT ratings\n",
+		sum.Links[events.LinkDuplicateOf]+sum.Links[events.LinkFollowUpOf]+sum.Links[events.LinkCausedBy]+sum.Links[events.LinkRelatedTo],
+		sum.Links[events.LinkDuplicateOf], sum.Links[events.LinkFollowUpOf], sum.Links[events.LinkCausedBy], sum.Links[events.LinkRelatedTo], sum.Ratings)
 	for _, s := range sum.Spikes {
 		fmt.Fprintf(opts.Progress, "demo: planted spike %q: %d tickets %s .. %s\n", s.Key, s.Tickets,
 			s.Start.Format(time.RFC3339), s.End.Format(time.RFC3339))

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -104,6 +105,7 @@ func TestLoad(t *testing.T) {
 			t.Run("events", l.checkEvents)
 			t.Run("lifecycle", l.checkLifecycle)
 			t.Run("structure", l.checkStructure)
+			t.Run("links and ratings", l.checkRelations)
 			t.Run("second load is a no-op", l.checkIdempotent)
 		})
 	}
@@ -461,6 +463,126 @@ func (l *loaded) checkStructure(t *testing.T) {
 	}
 }
 
+// checkRelations checks the planted ticket chains and CSAT ratings as the
+// store holds them: written through the service with their events, pointing
+// where the plan says, and rated the way the plan says.
+func (l *loaded) checkRelations(t *testing.T) {
+	byID := map[int64]*ticketcore.Ticket{}
+	for i := range l.tickets {
+		byID[l.tickets[i].ID] = &l.tickets[i]
+	}
+	statusAt := func(id int64, at time.Time) string {
+		status := ""
+		for _, e := range l.events[id] {
+			if e.At.After(at) {
+				break
+			}
+			status = e.Ticket.Status
+		}
+		return status
+	}
+	wf := ticketcore.DefaultWorkflow()
+	kindOf := func(status string) ticketcore.StateKind {
+		st, _ := wf.State(status)
+		return st.Kind
+	}
+	links, ratings := map[string]int{}, 0
+	var fast, slow []int
+	for _, tk := range l.tickets {
+		parents := 0
+		for _, ln := range tk.Links {
+			links[ln.Type]++
+			// The target existed when the link was made (checked below); only
+			// a problem ticket can be younger than the report linked to it.
+			target, ok := byID[ln.TicketID]
+			if !ok || target.ID == tk.ID || target.ID > tk.ID && ln.Type != events.LinkCausedBy {
+				t.Fatalf("ticket %s %s %d, which is not an older ticket", tk.ExternalID, ln.Type, ln.TicketID)
+			}
+			if events.ParentLink(ln.Type) {
+				parents++
+			}
+			// The event that made the link, by an agent, at a time inside the history.
+			var made *events.Event
+			for i, e := range l.events[tk.ID] {
+				if ch, ok := e.ChangeOf("links"); ok && e.Type == events.TicketUpdated && strings.Contains(string(ch.New),
+					fmt.Sprintf(`{"type":%q,"ticket_id":%d}`, ln.Type, ln.TicketID)) && !strings.Contains(string(ch.Old),
+					fmt.Sprintf(`{"type":%q,"ticket_id":%d}`, ln.Type, ln.TicketID)) {
+					made = &l.events[tk.ID][i]
+				}
+			}
+			if made == nil || made.Actor.Name == "" || len(made.Changes) != 1 || !made.At.After(target.CreatedAt) {
+				t.Fatalf("ticket %s: no sound event made its %s link to %s: %+v", tk.ExternalID, ln.Type, target.ExternalID, made)
+			}
+			switch ln.Type {
+			case events.LinkCausedBy:
+				if target.Type != "problem" || tk.Type == "problem" {
+					t.Fatalf("ticket %s (%s) is caused_by %s, a %s ticket", tk.ExternalID, tk.Type, target.ExternalID, target.Type)
+				}
+			case events.LinkDuplicateOf:
+				if target.Customer.ID != tk.Customer.ID || kindOf(statusAt(target.ID, made.At)) == ticketcore.KindResolved ||
+					kindOf(statusAt(target.ID, made.At)) == ticketcore.KindClosed {
+					t.Fatalf("ticket %s is a duplicate of %s, which is another customer's or was done by then", tk.ExternalID, target.ExternalID)
+				}
+			case events.LinkFollowUpOf:
+				if target.Customer.ID != tk.Customer.ID || target.ResolvedAt == nil || !target.ResolvedAt.Before(tk.CreatedAt) {
+					t.Fatalf("ticket %s follows up %s, which is another customer's or was not resolved before it", tk.ExternalID, target.ExternalID)
+				}
+			case events.LinkRelatedTo:
+				if target.Customer.ID != tk.Customer.ID {
+					t.Fatalf("ticket %s is related to another customer's ticket %s", tk.ExternalID, target.ExternalID)
+				}
+			}
+		}
+		if parents > 1 {
+			t.Fatalf("ticket %s has %d parent links", tk.ExternalID, parents)
+		}
+		if tk.CSAT == nil {
+			continue
+		}
+		ratings++
+		c := tk.CSAT
+		if c.Score < 1 || c.Score > 5 || tk.ResolvedAt == nil || c.At.Before(*tk.ResolvedAt) || c.At.After(testNow) {
+			t.Fatalf("ticket %s (%s, resolved %v) has rating %+v", tk.ExternalID, tk.Status, tk.ResolvedAt, c)
+		}
+		var rated *events.Event
+		for i, e := range l.events[tk.ID] {
+			if _, ok := e.ChangeOf("csat"); ok {
+				rated = &l.events[tk.ID][i]
+			}
+		}
+		if rated == nil || !rated.At.Equal(c.At) || len(rated.Changes) != 1 || rated.Actor.Name != tk.Customer.Name ||
+			kindOf(statusAt(tk.ID, c.At)) != ticketcore.KindResolved && kindOf(statusAt(tk.ID, c.At)) != ticketcore.KindClosed {
+			t.Fatalf("ticket %s: no sound event recorded its rating: %+v", tk.ExternalID, rated)
+		}
+		if took := tk.ResolvedAt.Sub(tk.CreatedAt); took < 24*time.Hour {
+			fast = append(fast, c.Score)
+		} else if took > 72*time.Hour {
+			slow = append(slow, c.Score)
+		}
+	}
+	t.Logf("links %v, %d ratings", links, ratings)
+	for _, typ := range events.LinkTypes {
+		if links[typ] == 0 || links[typ] != l.sum.Links[typ] {
+			t.Errorf("%d %s links in the store, summary says %d; want some", links[typ], typ, l.sum.Links[typ])
+		}
+	}
+	resolved := l.sum.ByStatus["resolved"] + l.sum.ByStatus["closed"]
+	if ratings != l.sum.Ratings || ratings < resolved/5 || ratings > resolved/2 {
+		t.Errorf("%d ratings (summary %d) of %d resolved tickets, want about a third", ratings, l.sum.Ratings, resolved)
+	}
+	mean := func(s []int) float64 {
+		sum := 0
+		for _, x := range s {
+			sum += x
+		}
+		return float64(sum) / float64(max(1, len(s)))
+	}
+	t.Logf("mean score %.2f for %d tickets resolved within a day, %.2f for %d that took over three days", mean(fast), len(fast), mean(slow), len(slow))
+	if len(fast) < 10 || len(slow) < 10 || mean(fast)-mean(slow) < 0.5 {
+		t.Errorf("ratings do not fall with the time to resolve: %.2f (%d) vs %.2f (%d)", mean(fast), len(fast), mean(slow), len(slow))
+	}
+}
+
 func (l *loaded) checkIdempotent(t *testing.T) {
 	var progress bytes.Buffer
 	opts := l.opts
@@ -656,4 +778,25 @@ func localZone(region string) *time.Location {
 		return time.FixedZone("", -5*3600)
 	}
 	return time.UTC
+}
+
+// TestLoadRefusesAWindowAfterTheClock: links and ratings are written at
+// their times by service methods that refuse the future, so a window ending
+// after the service's clock is refused before anything is written.
+func TestLoadRefusesAWindowAfterTheClock(t *testing.T) {
+	ctx := context.Background()
+	opts := ticketcore.DefaultOptions()
+	opts.Now = func() time.Time { return testNow.Add(-time.Hour) }
+	svc, _ := storetest.NewService(t, testdb.Backends()[0], &opts)
+	_, err := demo.Load(ctx, svc, demo.Options{Tickets: 100, Now: testNow})
+	if err == nil || !strings.Contains(err.Error(), "after the ticket service's clock") {
+		t.Fatalf("want the window refused, got %v", err)
+	}
+	page, err := svc.List(ctx, ticketcore.ListQuery{Limit: 1})
+	if err != nil || len(page.Tickets) != 0 {
+		t.Fatalf("tickets were written: %d %v", len(page.Tickets), err)
+	}
+	if defs, err := svc.FieldDefs(ctx); err != nil || len(defs) != 0 {
+		t.Fatalf("custom fields were defined: %v %v", defs, err)
+	}
 }

@@ -21,6 +21,10 @@ type Ticket struct {
 	Spike      string // key of the planned spike it belongs to; "" for the baseline
 	Status     string // workflow state at Now
 	Changes    []ticketcore.ImportedChange
+	// Links (in time order) and Rating are written through the ticket
+	// service between the changes they fall between.
+	Links  []Link
+	Rating *Rating
 }
 
 // Dataset is a generated demo dataset.
@@ -44,6 +48,7 @@ func Generate(opts Options) (*Dataset, error) {
 	for i, d := range drafts {
 		ds.Tickets = append(ds.Tickets, g.lifecycle(fmt.Sprintf("DEMO-%06d", i+1), d))
 	}
+	g.relate(ds, opts.Seed)
 	return ds, nil
 }
 

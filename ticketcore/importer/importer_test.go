@@ -350,3 +350,54 @@ func TestDerivedFieldsAreRefused(t *testing.T) {
 		t.Fatalf("C-3 = %+v", c)
 	}
 }
+
+// TestLinksAndCSATAreNotImported: links and ratings are ticket fields that
+// only their own service methods set; in an import file they are refused
+// like the other fields an import cannot set, never defined as custom
+// fields of the same name.
+func TestLinksAndCSATAreNotImported(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, testdb.Backends()[0])
+	data := writeFile(t, "l.jsonl", `{"ticket":"A-1","at":"2024-03-01T09:00:00Z","type":"created","fields":{"subject":"x","links":[{"type":"duplicate_of","ticket_id":1}]}}
+{"ticket":"B-2","at":"2024-03-01T09:00:00Z","type":"created","fields":{"subject":"y"}}
+{"ticket":"B-2","at":"2024-03-02T09:00:00Z","type":"updated","fields":{"csat":{"score":4}}}
+{"ticket":"C-3","at":"2024-03-01T09:00:00Z","type":"created","fields":{"subject":"z","links":"follow_up_of:7"}}
+{"ticket":"D-4","at":"2024-03-01T09:00:00Z","type":"created","fields":{"subject":"w"}}
+`)
+	rep, err := importer.Run(ctx, svc, data, importer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		line  int
+		field string
+	}{{1, "links"}, {3, "csat"}, {4, "links"}}
+	if len(rep.BadLines) != len(want) {
+		t.Fatalf("bad lines %v", rep.BadLines)
+	}
+	for i, w := range want {
+		got := rep.BadLines[i]
+		if got.Line != w.line || got.Field != w.field || !strings.HasPrefix(got.Reason, "cannot be imported") {
+			t.Errorf("bad line %d: %+v, want line %d refusing %s as not importable", i, got, w.line, w.field)
+		}
+	}
+	if rep.TicketsImported != 1 || rep.TicketsSkipped != 3 || len(rep.FieldsDefined) != 0 {
+		t.Fatalf("report %+v", summary(rep))
+	}
+	defs, err := svc.FieldDefs(ctx)
+	if err != nil || len(defs) != 0 {
+		t.Fatalf("custom fields defined: %v %v", defs, err)
+	}
+
+	// A mapping cannot route a column, a default or a value map there either.
+	for _, m := range []string{
+		`{"ticket_column": "T", "time_column": "At", "columns": {"Related": "links"}}`,
+		`{"ticket_column": "T", "time_column": "At", "defaults": {"csat": 5}}`,
+		`{"ticket_column": "T", "time_column": "At", "values": {"csat": {"good": "5"}}}`,
+	} {
+		_, err := importer.Run(ctx, svc, data, importer.Options{Format: importer.FormatCSV, MappingPath: writeFile(t, "m.json", m)})
+		if err == nil || !strings.Contains(err.Error(), "cannot be imported") {
+			t.Errorf("mapping %s: want it refused, got %v", m, err)
+		}
+	}
+}

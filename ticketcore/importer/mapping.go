@@ -103,6 +103,8 @@ var derivedFields = map[string]string{
 	"reopen_count":  "follows from the status changes",
 	"requester_id":  "is set only for tickets created through the API",
 	"custom_fields": "custom fields go directly into fields",
+	"links":         "cannot be imported: make links after the import (POST /api/v1/tickets/{id}/links), where they are checked against the other tickets",
+	"csat":          "cannot be imported: record ratings after the import (PUT /api/v1/tickets/{id}/csat)",
 }
 
 // BuiltinFields lists the built-in ticket fields an import line may set;

@@ -46,11 +46,15 @@ const (
 	KindSLAWarning Kind = "sla_warning" // an SLA target is about to be missed
 	KindSLABreach  Kind = "sla_breach"  // an SLA target was missed
 	KindEscalation Kind = "escalation"  // a ticket was escalated to the user or their team
+	// KindSpike is a ticket volume spike: a value of a dimension got far
+	// more tickets than usual. It is about no one ticket, so its TicketID
+	// is 0; Message.Data carries the spike.
+	KindSpike Kind = "spike"
 )
 
 // Kinds returns every notification kind, in documentation order.
 func Kinds() []Kind {
-	return []Kind{KindAssignment, KindMention, KindSLAWarning, KindSLABreach, KindEscalation}
+	return []Kind{KindAssignment, KindMention, KindSLAWarning, KindSLABreach, KindEscalation, KindSpike}
 }
 
 // Valid reports whether k is a known kind.
@@ -90,15 +94,23 @@ func (n *Notification) Validate() error {
 	if !n.Kind.Valid() {
 		f["kind"] = fmt.Sprintf("unknown kind %q", n.Kind)
 	}
-	if n.TicketID <= 0 {
-		f["ticket_id"] = "must be positive"
-	}
+	checkTicketID(f, n.Kind, n.TicketID)
 	checkText(f, "title", n.Title, MaxTitleLen, true)
 	checkText(f, "body", n.Body, MaxBodyLen, false)
 	if n.CreatedAt.IsZero() {
 		f["created_at"] = "is zero"
 	}
 	return invalid("invalid notification", f)
+}
+
+// checkTicketID requires a ticket, except of a spike, which has none (0).
+func checkTicketID(f map[string]string, k Kind, id int64) {
+	switch {
+	case k == KindSpike && id < 0:
+		f["ticket_id"] = "must be 0 or positive"
+	case k != KindSpike && id <= 0:
+		f["ticket_id"] = "must be positive"
+	}
 }
 
 func checkText(f map[string]string, field, s string, max int, required bool) {
@@ -163,7 +175,14 @@ type Message struct {
 	UserIDs       []int64   `json:"user_ids,omitempty"` // the users notified in-app; Notify sorts them and drops repeats
 	Title         string    `json:"title"`
 	Body          string    `json:"body,omitempty"`
+	// Data is what the kind has to say beyond the text, as a JSON value;
+	// of kind spike, the spike. It travels in webhook payloads only, not in
+	// in-app notifications. Added within payload version 1 (additive).
+	Data json.RawMessage `json:"data,omitempty"`
 }
+
+// MaxDataLen is the largest Message.Data, in bytes.
+const MaxDataLen = 64 << 10
 
 // NotifierOptions are the optional collaborators of a Notifier.
 type NotifierOptions struct {
@@ -221,8 +240,12 @@ func (n *Notifier) Notify(ctx context.Context, m Message) (Message, error) {
 	if !m.Kind.Valid() {
 		f["kind"] = fmt.Sprintf("unknown kind %q", m.Kind)
 	}
-	if m.TicketID <= 0 {
-		f["ticket_id"] = "must be positive"
+	checkTicketID(f, m.Kind, m.TicketID)
+	switch {
+	case len(m.Data) > MaxDataLen:
+		f["data"] = fmt.Sprintf("longer than %d bytes", MaxDataLen)
+	case len(m.Data) > 0 && !json.Valid(m.Data):
+		f["data"] = "is not valid JSON"
 	}
 	for _, u := range m.UserIDs {
 		if u <= 0 {

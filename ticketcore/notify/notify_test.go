@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -276,5 +277,72 @@ func TestNotificationValidate(t *testing.T) {
 	}
 	if _, err := notify.NewNotifier(s, nil, nil, notify.NotifierOptions{}); err != nil {
 		t.Errorf("a notifier without webhooks: %v", err)
+	}
+}
+
+// TestNotifySpike: a spike is about no ticket (ticket_id 0, allowed for
+// this kind only) and carries the spike as data in the webhook payload,
+// not in the in-app notification.
+func TestNotifySpike(t *testing.T) {
+	ctx := context.Background()
+	s := notifytest.NewMemStore()
+	spikes := s.PutEndpoint(notify.Endpoint{URL: "https://a.example/h", Secret: testSecret, Active: true, Kinds: []notify.Kind{notify.KindSpike}})
+	s.PutEndpoint(notify.Endpoint{URL: "https://b.example/h", Secret: testSecret, Active: true, Kinds: []notify.Kind{notify.KindAssignment}})
+	n := newNotifier(t, s, newFakeClock(), nil)
+	data := json.RawMessage(`{"dimension":"category","value":"vpn","count":86}`)
+	m, err := n.Notify(ctx, notify.Message{Kind: notify.KindSpike, UserIDs: []int64{3}, Title: "Spike: category=vpn 86 tickets", Data: data})
+	if err != nil {
+		t.Fatalf("spike without a ticket: %v", err)
+	}
+	p, err := n.List(ctx, 3, notify.ListRequest{})
+	if err != nil || len(p.Notifications) != 1 || p.Notifications[0].Kind != notify.KindSpike || p.Notifications[0].TicketID != 0 {
+		t.Fatalf("in-app: %+v, %v", p, err)
+	}
+	ds := s.Deliveries()
+	if len(ds) != 1 || ds[0].EndpointID != spikes.ID || ds[0].Kind != notify.KindSpike {
+		t.Fatalf("deliveries %+v; want one to the spike endpoint", ds)
+	}
+	var sent struct {
+		ID       string          `json:"id"`
+		Kind     string          `json:"kind"`
+		TicketID *int64          `json:"ticket_id"`
+		Data     json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(ds[0].Payload, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if sent.ID != m.ID || sent.Kind != "spike" || sent.TicketID == nil || *sent.TicketID != 0 || string(sent.Data) != string(data) {
+		t.Errorf("payload %s", ds[0].Payload)
+	}
+	// Without data the field is left out, as before it existed.
+	if _, err := n.Notify(ctx, notify.Message{Kind: notify.KindMention, TicketID: 5, Title: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range s.Deliveries() {
+		if d.Kind == notify.KindMention && strings.Contains(string(d.Payload), `"data"`) {
+			t.Errorf("payload without data has the field: %s", d.Payload)
+		}
+	}
+
+	for name, m := range map[string]notify.Message{
+		"ticket_id": {Kind: notify.KindSpike, TicketID: -1, Title: "x"},
+		"data":      {Kind: notify.KindSpike, Title: "x", Data: json.RawMessage(`{"open":`)},
+	} {
+		_, err := n.Notify(ctx, m)
+		if e, ok := ticketcore.AsError(err); !ok || e.Code != ticketcore.CodeInvalid || e.Fields[name] == "" {
+			t.Errorf("%s: %v, want an invalid %s", name, err, name)
+		}
+	}
+	big := json.RawMessage(`"` + strings.Repeat("x", notify.MaxDataLen) + `"`)
+	if _, err := n.Notify(ctx, notify.Message{Kind: notify.KindSpike, Title: "x", Data: big}); err == nil {
+		t.Error("data over the limit was accepted")
+	}
+	ok := notify.Notification{UserID: 1, Kind: notify.KindSpike, Title: "Spike", CreatedAt: time.Now()}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("spike notification without a ticket: %v", err)
+	}
+	ok.Kind = notify.KindAssignment
+	if e, isTyped := ticketcore.AsError(ok.Validate()); !isTyped || e.Fields["ticket_id"] == "" {
+		t.Errorf("assignment without a ticket: %v", ok.Validate())
 	}
 }

@@ -261,6 +261,13 @@ func parseQueries(text string) (map[string]string, error) {
 	return out, nil
 }
 
+// isDeadlock reports a PostgreSQL deadlock_detected error; SQLite has one
+// writer and never deadlocks.
+func isDeadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40P01"
+}
+
 // isUnique reports whether err is a unique-constraint violation.
 func isUnique(err error) bool {
 	var se sqlite3.Error

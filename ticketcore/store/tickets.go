@@ -28,6 +28,12 @@ func (s *Store) InTx(ctx context.Context, fn func(ticketcore.Tx) error) error {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
+		if isDeadlock(err) {
+			// PostgreSQL aborted this transaction to break a lock cycle
+			// (e.g. two tickets linked to each other at once); run again,
+			// it sees what the other one committed.
+			return fmt.Errorf("%w: %w", ticketcore.ErrRetry, err)
+		}
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
