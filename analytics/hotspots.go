@@ -16,7 +16,8 @@ import (
 //
 // No user text is ever written into SQL: dimensions resolve through a fixed
 // whitelist to column names, buckets to fixed expressions, and every value
-// (times, time zone, filter values, limits) is a bound parameter.
+// (times, time zone, filter values, limits, custom field names) is a bound
+// parameter.
 
 // Hotspotter answers the hotspot queries; both stores implement it and give
 // identical answers for the same history (analytics/storetest.RunHotspots).
@@ -53,11 +54,44 @@ const (
 // (tickets without tags do not appear when it is a dimension).
 const DimTag = "tag"
 
+// DimCustomField starts a custom-field dimension: "cf.os" counts tickets by
+// the text of their custom field os (CustomFieldText, as stored in
+// cf_keys/cf_values); a ticket without the field counts under "", and the
+// filter value "" keeps the tickets without it. The name is a lower-case
+// letter followed by lower-case letters, digits or _, at most
+// MaxCustomFieldName characters in all, and reaches SQL only as a bound
+// parameter.
+const DimCustomField = "cf."
+
+// MaxCustomFieldName is the longest custom field name a dimension takes.
+const MaxCustomFieldName = 64
+
+// CustomField returns the field name of a custom-field dimension ("cf.os"
+// gives "os") and whether dim is one with a valid name.
+func CustomField(dim string) (string, bool) {
+	name, ok := strings.CutPrefix(dim, DimCustomField)
+	if !ok || name == "" || len(name) > MaxCustomFieldName || name[0] < 'a' || name[0] > 'z' {
+		return "", false
+	}
+	for _, c := range []byte(name) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return "", false
+		}
+	}
+	return name, true
+}
+
 // DimensionColumn resolves a dimension name to its column of the
 // latest-ticket table. This switch is the whitelist: nothing else ever
 // reaches SQL. "agent" is another name of "assignee"; the tag dimension's
-// column is the exploded tag ("tag"), one row per ticket and tag.
+// column is the exploded tag ("tag"), one row per ticket and tag. A
+// custom-field dimension's column is the dimension itself ("cf.os"), which
+// the SQL builders replace by the store's fragment dim-cf with the name
+// bound; it never reaches SQL as text.
 func DimensionColumn(name string) (string, bool) {
+	if _, ok := CustomField(name); ok {
+		return name, true
+	}
 	switch name {
 	case "product", "category", "channel", "region", "customer_tier", "priority", "team", "assignee", "status":
 		return name, true
@@ -71,7 +105,32 @@ func DimensionColumn(name string) (string, bool) {
 	return "", false
 }
 
-// Dimensions lists the dimension names DimensionColumn accepts.
+// ResolveDimension is DimensionColumn for a request: an unknown dimension
+// is a QueryError on field that lists the allowed ones, custom fields
+// included.
+func ResolveDimension(field, dim string) (string, error) {
+	if col, ok := DimensionColumn(dim); ok {
+		return col, nil
+	}
+	return "", dimensionErr(field, dim, Dimensions(), true)
+}
+
+// dimensionErr refuses dimension d, naming the allowed ones (and the form
+// of a custom-field dimension when cf).
+func dimensionErr(field, d string, allowed []string, cf bool) *QueryError {
+	if strings.HasPrefix(d, DimCustomField) && cf {
+		return hotspotErr(field, "custom field dimension %q: the name after %q must be a lower-case letter followed by "+
+			"lower-case letters, digits or _, at most %d characters", d, DimCustomField, MaxCustomFieldName)
+	}
+	list := strings.Join(allowed, ", ")
+	if cf {
+		list += ", or " + DimCustomField + "<name> for the custom field <name>"
+	}
+	return hotspotErr(field, "unknown dimension %q; allowed: %s", d, list)
+}
+
+// Dimensions lists the dimension names DimensionColumn accepts, besides
+// the custom-field dimensions (DimCustomField).
 func Dimensions() []string {
 	return []string{"agent", "assignee", "category", "channel", "customer_tier", "priority", "product",
 		"region", "status", "tag", "team", "type"}
@@ -89,11 +148,11 @@ func DoneStatuses() []string { return []string{"resolved", "closed"} }
 
 // HotspotQuery asks for ticket counts by dimensions and time bucket.
 type HotspotQuery struct {
-	Dimensions []string            // 1 or 2 of Dimensions(); exactly 1 for Movers
+	Dimensions []string            // 1 or 2 of Dimensions() or cf.<name>; exactly 1 for Movers
 	Bucket     string              // "", hour, day, week or month; "" for Movers
 	TZ         string              // IANA zone of the buckets; default UTC
 	From, To   time.Time           // tickets created in [From, To); at most 2 years
-	Filters    map[string][]string // dimension -> allowed values
+	Filters    map[string][]string // dimension (cf.<name> too) -> allowed values
 	Limit      int                 // keys per bucket (Movers: rows); default 20, at most 1000
 }
 
@@ -148,7 +207,7 @@ type HotspotFilter struct {
 
 // HotspotPlan is a validated HotspotQuery, what the stores turn into SQL.
 type HotspotPlan struct {
-	Columns  []string // columns of the dimensions, in order
+	Columns  []string // columns of the dimensions, in order (see DimensionColumn for custom fields)
 	Exploded bool     // the tag dimension is among them: one row per ticket and tag
 	Bucket   string
 	TZ       string
@@ -167,7 +226,6 @@ func PlanMovers(q HotspotQuery) (*HotspotPlan, error) { return planHotspot(q, tr
 
 func planHotspot(q HotspotQuery, movers bool) (*HotspotPlan, error) {
 	p := &HotspotPlan{Bucket: q.Bucket, TZ: q.TZ, Limit: q.Limit}
-	allowed := strings.Join(Dimensions(), ", ")
 	switch n := len(q.Dimensions); {
 	case movers && n != 1:
 		return nil, hotspotErr("dimensions", "movers takes exactly one dimension, got %d", n)
@@ -175,9 +233,9 @@ func planHotspot(q HotspotQuery, movers bool) (*HotspotPlan, error) {
 		return nil, hotspotErr("dimensions", "give one or two dimensions, got %d", n)
 	}
 	for _, d := range q.Dimensions {
-		col, ok := DimensionColumn(d)
-		if !ok {
-			return nil, hotspotErr("dimensions", "unknown dimension %q; allowed: %s", d, allowed)
+		col, err := ResolveDimension("dimensions", d)
+		if err != nil {
+			return nil, err
 		}
 		if slices.Contains(p.Columns, col) {
 			return nil, hotspotErr("dimensions", "dimension %q given twice", d)
@@ -227,11 +285,16 @@ func planHotspot(q HotspotQuery, movers bool) (*HotspotPlan, error) {
 	if p.Limit, err = hotspotLimit(q.Limit); err != nil {
 		return nil, err
 	}
-	if p.Filters, err = hotspotFilters(q.Filters, Dimensions()); err != nil {
+	if p.Filters, err = hotspotFilters(q.Filters, Dimensions(), true); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
+
+// CeilSecond is t rounded up to a whole second, in UTC: bound instead of t
+// where a driver would truncate a fraction (clickhouse-go sends DateTime
+// parameters as whole seconds), it selects the same stored rows as t.
+func CeilSecond(t time.Time) time.Time { return time.Unix(ceilUnix(t), 0).UTC() }
 
 // ceilUnix rounds t up to a whole second: stored times are whole seconds,
 // so created_at >= t exactly when created_at >= ceilUnix(t).
@@ -253,12 +316,15 @@ func hotspotLimit(n int) (int, error) {
 	return n, nil
 }
 
-func hotspotFilters(m map[string][]string, dims []string) ([]HotspotFilter, error) {
+// hotspotFilters validates filters on dims and, when cf, custom-field
+// dimensions.
+func hotspotFilters(m map[string][]string, dims []string, cf bool) ([]HotspotFilter, error) {
 	var out []HotspotFilter
 	for d, vals := range m {
 		col, ok := DimensionColumn(d)
-		if !ok || !slices.Contains(dims, d) {
-			return nil, hotspotErr("filters", "unknown dimension %q; allowed: %s", d, strings.Join(dims, ", "))
+		_, isCF := CustomField(d)
+		if !ok || !(slices.Contains(dims, d) || isCF && cf) {
+			return nil, dimensionErr("filters", d, dims, cf)
 		}
 		if len(vals) == 0 {
 			return nil, hotspotErr("filters", "dimension %q has no values", d)
@@ -283,6 +349,9 @@ type BacklogPlan struct {
 
 // PlanBacklog validates q.
 func PlanBacklog(q BacklogQuery) (*BacklogPlan, error) {
+	if usesSLAState(q) {
+		return planSLABacklog(q) // timetravel.go
+	}
 	if q.At.IsZero() {
 		return nil, hotspotErr("at", "required")
 	}
@@ -295,10 +364,10 @@ func PlanBacklog(q BacklogQuery) (*BacklogPlan, error) {
 	case "status", "team", "priority", "assignee", "agent":
 		p.Column, _ = DimensionColumn(q.By)
 	default:
-		return nil, hotspotErr("by", "unknown dimension %q; allowed: status, team, priority, assignee (agent) or none", q.By)
+		return nil, hotspotErr("by", "unknown dimension %q; allowed: status, team, priority, assignee (agent), sla_state or none", q.By)
 	}
 	var err error
-	if p.Filters, err = hotspotFilters(q.Filters, BacklogDimensions()); err != nil {
+	if p.Filters, err = hotspotFilters(q.Filters, BacklogDimensions(), false); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -332,89 +401,145 @@ func MoverOf(key string, cur, prev int64) Mover {
 
 // Query templates. Each store keeps, in its queries_hotspots.sql, the
 // queries "hotspots", "movers" and "backlog" with placeholders that
-// HotspotSQL and BacklogSQL fill with other fragments of the same file and
-// whitelisted column names only:
+// HotspotSQL and BacklogSQL fill (fillSQL) with other fragments of the same
+// file and whitelisted column names only:
 //
 //   - {bucket}: fragment "bucket-none|hour|day|week|month", whose every ?
 //     is the time zone;
 //   - {source}: fragment "source-tickets", or "source-tags" (a ticket per
 //     tag, the column tag) when the tag dimension is asked for;
-//   - {keys}: "col AS k0[, col AS k1]"; {keyrefs}: "k0[, k1]"; {key}: the
-//     backlog key expression (a "last_"+column or fragment "backlog-all");
-//   - {filters}: " AND " + fragment "filter" per filter with {col} its
-//     column ("filter-tags" for tags not exploded), one ? each: the values.
+//   - {keys}: "col AS k0[, col AS k1]", a custom field's col being the
+//     fragment "dim-cf" whose one ? is the field's name; {keyrefs}:
+//     "k0[, k1]"; {key}: the backlog key expression (a "last_"+column or
+//     fragment "backlog-all");
+//   - {filters}: " AND " + fragment "filter" per filter, whose ? is the
+//     list of values and {col} the column (or dim-cf); "filter-tags" for
+//     tags not exploded.
 //
-// The parameters follow in a fixed order, documented in the files.
+// The template's own parameters are documented in the files; the pieces'
+// parameters join where the pieces land.
 
 // HotspotSQL expands the template name ("hotspots" or "movers") for the plan
 // and returns the query with its arguments.
 func (p *HotspotPlan) HotspotSQL(frags map[string]string, name string) (string, []any, error) {
-	var args []any
-	bucket := frags["bucket-"+cmp.Or(p.Bucket, "none")]
-	for range strings.Count(bucket, "?") {
-		args = append(args, p.TZ)
+	bucketFrag := frags["bucket-"+cmp.Or(p.Bucket, "none")]
+	var tzs []any
+	for range strings.Count(bucketFrag, "?") {
+		tzs = append(tzs, p.TZ)
+	}
+	bucket, bargs, err := fillSQL("bucket", bucketFrag, tzs, nil)
+	if err != nil {
+		return "", nil, err
 	}
 	source := frags["source-tickets"]
 	if p.Exploded {
 		source = frags["source-tags"]
 	}
-	var keys, refs []string
-	for i, c := range p.Columns {
-		keys = append(keys, fmt.Sprintf("%s AS k%d", c, i))
-		refs = append(refs, fmt.Sprintf("k%d", i))
+	keys, err := keysSQL(frags, p.Columns)
+	if err != nil {
+		return "", nil, err
 	}
+	var own []any
 	switch name {
 	case "hotspots":
-		args = append(args, p.From, p.To)
+		own = []any{p.From, p.To, p.Limit}
 	case "movers":
-		args = append(args, p.From, p.From, p.From-(p.To-p.From), p.To)
+		own = []any{p.From, p.From, p.From - (p.To - p.From), p.To, p.Limit}
 	default:
 		return "", nil, fmt.Errorf("no hotspot query %q", name)
 	}
-	where, fargs := filterSQL(frags, p.Filters, "", !p.Exploded)
-	args = append(append(args, fargs...), p.Limit)
-	q := strings.NewReplacer("{bucket}", bucket, "{source}", source, "{keys}", strings.Join(keys, ", "),
-		"{keyrefs}", strings.Join(refs, ", "), "{filters}", where).Replace(frags[name])
-	return q, args, checkArgs(name, q, args)
+	filters, err := filterSQL(frags, p.Filters, "", !p.Exploded)
+	if err != nil {
+		return "", nil, err
+	}
+	return fillSQL(name, frags[name], own, map[string]sqlPiece{
+		"bucket": piece(bucket, bargs...), "source": piece(source), "keys": keys,
+		"keyrefs": piece(keyRefs(len(p.Columns))), "filters": filters,
+	})
+}
+
+// keysSQL is the select list "expr AS k0, expr AS k1" of the columns.
+func keysSQL(frags map[string]string, cols []string) (sqlPiece, error) {
+	var parts []string
+	var args []any
+	for i, c := range cols {
+		e, err := dimExpr(frags, c, "")
+		if err != nil {
+			return sqlPiece{}, err
+		}
+		parts = append(parts, fmt.Sprintf("%s AS k%d", e.text, i))
+		args = append(args, e.args...)
+	}
+	return piece(strings.Join(parts, ", "), args...), nil
+}
+
+func keyRefs(n int) string {
+	refs := make([]string, n)
+	for i := range refs {
+		refs[i] = fmt.Sprintf("k%d", i)
+	}
+	return strings.Join(refs, ", ")
+}
+
+// dimExpr is the SQL of a column of DimensionColumn: the column (after
+// prefix), or for a custom field the store's fragment dim-cf with the
+// field's name as its parameter.
+func dimExpr(frags map[string]string, col, prefix string) (sqlPiece, error) {
+	name, ok := CustomField(col)
+	if !ok {
+		return piece(prefix + col), nil
+	}
+	text, args, err := fillSQL("dim-cf", frags["dim-cf"], []any{name}, nil)
+	return piece(text, args...), err
 }
 
 // BacklogSQL expands the template "backlog" for the plan: parameters At,
 // then the filters' values.
 func (p *BacklogPlan) BacklogSQL(frags map[string]string) (string, []any, error) {
+	if p.sla() {
+		return p.slaBacklogSQL(frags) // timetravel.go
+	}
 	key := frags["backlog-all"]
 	if p.Column != "" {
 		key = "last_" + p.Column
 	}
-	where, fargs := filterSQL(frags, p.Filters, "last_", false)
-	args := append([]any{p.At}, fargs...)
-	q := strings.NewReplacer("{key}", key, "{filters}", where).Replace(frags["backlog"])
-	return q, args, checkArgs("backlog", q, args)
+	filters, err := filterSQL(frags, p.Filters, "last_", false)
+	if err != nil {
+		return "", nil, err
+	}
+	return fillSQL("backlog", frags["backlog"], []any{p.At}, map[string]sqlPiece{"key": piece(key), "filters": filters})
 }
 
-func filterSQL(frags map[string]string, fs []HotspotFilter, prefix string, tagsAsArray bool) (string, []any) {
+// filterSQL is the conditions of the filters, each " AND " + fragment
+// "filter" (or "filter-tags" for the tag array when tagsAsArray).
+func filterSQL(frags map[string]string, fs []HotspotFilter, prefix string, tagsAsArray bool) (sqlPiece, error) {
 	var b strings.Builder
 	var args []any
 	for _, f := range fs {
-		frag := strings.ReplaceAll(frags["filter"], "{col}", prefix+f.Column)
+		var text string
+		var fargs []any
+		var err error
 		if f.Column == "tag" && tagsAsArray {
-			frag = frags["filter-tags"]
+			text, fargs, err = fillSQL("filter-tags", frags["filter-tags"], []any{f.Values}, nil)
+		} else {
+			var col sqlPiece
+			if col, err = dimExpr(frags, f.Column, prefix); err != nil {
+				return sqlPiece{}, err
+			}
+			text, fargs, err = fillSQL("filter", frags["filter"], []any{f.Values}, map[string]sqlPiece{"col": col})
+		}
+		if err != nil {
+			return sqlPiece{}, err
 		}
 		b.WriteString(" AND ")
-		b.WriteString(frag)
-		args = append(args, f.Values)
+		b.WriteString(text)
+		args = append(args, fargs...)
 	}
-	return b.String(), args
-}
-
-func checkArgs(name, q string, args []any) error {
-	if n := strings.Count(q, "?"); n != len(args) || q == "" {
-		return fmt.Errorf("hotspot query %s has %d parameters, the code binds %d", name, n, len(args))
-	}
-	return nil
+	return piece(b.String(), args...), nil
 }
 
 // HotspotQueryNames are the names every store's queries_hotspots.sql defines.
 func HotspotQueryNames() []string {
 	return []string{"hotspots", "movers", "backlog", "backlog-all", "bucket-none", "bucket-hour",
-		"bucket-day", "bucket-week", "bucket-month", "source-tickets", "source-tags", "filter", "filter-tags"}
+		"bucket-day", "bucket-week", "bucket-month", "source-tickets", "source-tags", "filter", "filter-tags", "dim-cf"}
 }

@@ -2,6 +2,8 @@ package analytics
 
 import (
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +47,14 @@ func TestPlanHotspotsValidation(t *testing.T) {
 		{"limit too big", mod(func(q *HotspotQuery) { q.Limit = 1001 }), false, "limit", "between 1 and 1000"},
 		{"filter unknown", mod(func(q *HotspotQuery) { q.Filters = map[string][]string{"1=1": {"x"}} }), false, "filters", "allowed: agent"},
 		{"filter empty", mod(func(q *HotspotQuery) { q.Filters = map[string][]string{"team": {}} }), false, "filters", "no values"},
+		{"unknown names cf", mod(func(q *HotspotQuery) { q.Dimensions = []string{"colour"} }), false, "dimensions", "or cf.<name> for the custom field"},
+		{"cf empty name", mod(func(q *HotspotQuery) { q.Dimensions = []string{"cf."} }), false, "dimensions", "lower-case letter"},
+		{"cf upper case", mod(func(q *HotspotQuery) { q.Dimensions = []string{"cf.OS"} }), false, "dimensions", "lower-case letter"},
+		{"cf digit first", mod(func(q *HotspotQuery) { q.Dimensions = []string{"cf.9lives"} }), false, "dimensions", "at most 64"},
+		{"cf quote", mod(func(q *HotspotQuery) { q.Dimensions = []string{"cf.os'--"} }), false, "dimensions", "lower-case letter"},
+		{"cf too long", mod(func(q *HotspotQuery) { q.Dimensions = []string{"cf." + strings.Repeat("a", 65)} }), false, "dimensions", "at most 64"},
+		{"cf twice", mod(func(q *HotspotQuery) { q.Dimensions = []string{"cf.os", "cf.os"} }), false, "dimensions", "twice"},
+		{"cf filter bad", mod(func(q *HotspotQuery) { q.Filters = map[string][]string{"cf.a b": {"x"}} }), false, "filters", "lower-case letter"},
 		{"filter twice", mod(func(q *HotspotQuery) {
 			q.Filters = map[string][]string{"team": {"a"}, "agent": {"b"}, "assignee": {"c"}}
 		}),
@@ -86,6 +96,41 @@ func TestPlanHotspotsDefaults(t *testing.T) {
 	}
 	if p, err := PlanHotspots(HotspotQuery{Dimensions: []string{"team"}, From: from, To: from.Add(time.Hour), Limit: MaxHotspotLimit}); err != nil || p.Limit != 1000 {
 		t.Fatalf("limit 1000: %v, %v", p, err)
+	}
+}
+
+func TestCustomField(t *testing.T) {
+	for dim, want := range map[string]string{"cf.os": "os", "cf.a": "a", "cf.x_9": "x_9", "cf." + strings.Repeat("z", 64): strings.Repeat("z", 64)} {
+		if name, ok := CustomField(dim); !ok || name != want {
+			t.Errorf("CustomField(%q) = %q, %v", dim, name, ok)
+		}
+		if col, ok := DimensionColumn(dim); !ok || col != dim {
+			t.Errorf("DimensionColumn(%q) = %q, %v", dim, col, ok)
+		}
+	}
+	for _, dim := range []string{"os", "cf.", "cf._x", "cf.Os", "cf.o-s", "cf.o s", "cf.é", "CF.os", "cf." + strings.Repeat("z", 65)} {
+		if name, ok := CustomField(dim); ok {
+			t.Errorf("CustomField(%q) accepted: %q", dim, name)
+		}
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p, err := PlanHotspots(HotspotQuery{Dimensions: []string{"cf.os", "team"}, From: from, To: from.Add(time.Hour),
+		Filters: map[string][]string{"cf.reassignments": {"", "1"}}})
+	if err != nil || !slices.Equal(p.Columns, []string{"cf.os", "team"}) || p.Filters[0].Column != "cf.reassignments" {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	if _, err := PlanBacklog(BacklogQuery{At: from, Filters: map[string][]string{"cf.os": {"x"}}}); err == nil {
+		t.Error("backlog filtered on a custom field (the intervals have none)")
+	}
+	// Spikes take the hotspot dimensions, custom fields too.
+	if _, err := planSpikes(SpikeQuery{Dimension: "cf.os", Bucket: BucketDay, From: from.AddDate(0, 2, 0), To: from.AddDate(0, 3, 0),
+		Filters: map[string][]string{"cf.modules": {"auth"}}}); err != nil {
+		t.Errorf("spikes of a custom field: %v", err)
+	}
+	var qe *QueryError
+	if _, err := planSpikes(SpikeQuery{Dimension: "cf.OS", Bucket: BucketDay, From: from, To: from.AddDate(0, 1, 0)}); !errors.As(err, &qe) ||
+		qe.Field != "dimension" || !strings.Contains(qe.Reason, "lower-case letter") {
+		t.Errorf("spikes of a bad custom field name: %v", err)
 	}
 }
 
@@ -142,6 +187,27 @@ func TestHotspotSQL(t *testing.T) {
 	}
 	if _, _, err := p.HotspotSQL(frags, "nope"); err == nil {
 		t.Fatal("unknown template accepted")
+	}
+
+	// A custom field's name is an argument, bound where its expression
+	// lands: in the keys, and after the values in a filter whose values
+	// come first.
+	frags["dim-cf"] = "cf(?)"
+	p, err = PlanHotspots(HotspotQuery{Dimensions: []string{"cf.os"}, Bucket: "hour", TZ: "UTC", From: from, To: from.Add(time.Hour),
+		Filters: map[string][]string{"cf.modules": {"auth", "sync"}}, Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, args, err = p.HotspotSQL(frags, "hotspots"); err != nil {
+		t.Fatal(err)
+	}
+	want = "SELECT h(?, ?), cf(?) AS k0 FROM <source-tickets> WHERE ? ? AND has(?, cf(?)) GROUP BY k0 LIMIT ?"
+	if q != want || !reflect.DeepEqual(args, []any{"UTC", "UTC", "os", p.From, p.To, []string{"auth", "sync"}, "modules", 3}) {
+		t.Fatalf("sql\n%s\nargs %v", q, args)
+	}
+	frags["dim-cf"] = "cf(?, ?)"
+	if _, _, err := p.HotspotSQL(frags, "hotspots"); err == nil {
+		t.Fatal("a dim-cf fragment with two parameters accepted")
 	}
 }
 

@@ -135,7 +135,15 @@ type PerformanceRow struct {
 	Reopened           int64 // handled tickets reopened at least once
 	Handoffs           int64 // team changes over the handled tickets' whole lives
 	Backlog            int64 // tickets open now (not resolved or closed) assigned to the key; current period only
+	CSATRated          int64 // handled tickets with a customer rating (their latest)
+	CSATSum            int64 // sum of those ratings' scores (1..5 each)
 }
+
+// CSATAverage is the mean score of the rated handled tickets, 0 when none is rated.
+func (r PerformanceRow) CSATAverage() float64 { return perfRatio(r.CSATSum, r.CSATRated) }
+
+// CSATResponseRate is the share of handled tickets that were rated, 0..1.
+func (r PerformanceRow) CSATResponseRate() float64 { return perfRatio(r.CSATRated, r.Handled) }
 
 // SLAPercent is the share of handled tickets resolved without an SLA breach, 0..100.
 func (r PerformanceRow) SLAPercent() float64 { return perfRatio(r.SLAMet, r.Handled) * 100 }

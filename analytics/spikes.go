@@ -88,8 +88,8 @@ type spikePlan struct {
 }
 
 func planSpikes(q SpikeQuery) (*spikePlan, error) {
-	if _, ok := DimensionColumn(q.Dimension); !ok {
-		return nil, hotspotErr("dimension", "unknown dimension %q; allowed: %s", q.Dimension, strings.Join(Dimensions(), ", "))
+	if _, err := ResolveDimension("dimension", q.Dimension); err != nil {
+		return nil, err
 	}
 	var baseline, season int
 	switch q.Bucket {

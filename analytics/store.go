@@ -57,6 +57,13 @@ type CheckResult struct {
 
 	Days        int64 // distinct UTC days with event rows
 	DayChecksum int64 // sum over those days of (days since 1970-01-01) * (event rows that day)
+
+	// The columns of migration 2, over the latest tickets.
+	CustomerTickets int64 // tickets with a customer key
+	CSATRated       int64 // tickets with a rating (csat_score > 0)
+	CSATSum         int64 // sum of their scores
+	Links           int64 // links of all tickets
+	CustomFields    int64 // custom field entries of all tickets
 }
 
 // Count is one named total of a CheckResult list.
@@ -98,6 +105,9 @@ func RunChecks(one func(name string, dest ...any) error, each func(name string, 
 		},
 		func() error { return each("check-sla", into(r.SLAOutcomes)) },
 		func() error { return one("check-days", &r.Days, &r.DayChecksum) },
+		func() error {
+			return one("check-tail", &r.CustomerTickets, &r.CSATRated, &r.CSATSum, &r.Links, &r.CustomFields)
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

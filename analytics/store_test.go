@@ -23,7 +23,7 @@ func TestRunChecksFillsEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(asked) != 9 || r.Events != int64(len("check-events")) || r.DayChecksum != int64(len("check-days")+1) ||
+	if len(asked) != 10 || r.CustomFields != int64(len("check-tail")+4) || r.Events != int64(len("check-events")) || r.DayChecksum != int64(len("check-days")+1) ||
 		r.EventsByType["k"] != int64(len("check-events-by-type")) || len(r.IntervalMsByTeam) != 1 || r.SLAOutcomes["k"] != 9 {
 		t.Fatalf("queries %v, result %+v", asked, r)
 	}

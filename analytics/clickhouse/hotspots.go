@@ -5,6 +5,8 @@ import (
 	"embed"
 	"sync"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/deskmine/deskmine/analytics"
 	"github.com/deskmine/deskmine/analytics/internal/sqlfile"
 )
@@ -24,10 +26,16 @@ var hotspotQueries = sync.OnceValues(func() (map[string]string, error) {
 	return q, sqlfile.Need(q, analytics.HotspotQueryNames()...)
 })
 
-// query runs one query for the shared hotspot code.
+// query runs one read query of the analytics answers (hotspots,
+// performance, bottlenecks), handing it to the context's trace first.
 func (s *Store) query(ctx context.Context, query string, args ...any) (analytics.ResultRows, error) {
+	analytics.TraceQuery(ctx, query, args)
 	return s.conn.Query(ctx, query, args...)
 }
+
+// Conn is the connection the read queries run on, for running a traced
+// statement directly beside the API (`deskmine bench query`).
+func (s *Store) Conn() driver.Conn { return s.conn }
 
 // Hotspots implements analytics.Hotspotter.
 func (s *Store) Hotspots(ctx context.Context, q analytics.HotspotQuery) ([]analytics.HotspotRow, error) {
@@ -49,7 +57,7 @@ func (s *Store) Movers(ctx context.Context, q analytics.HotspotQuery) ([]analyti
 
 // Backlog implements analytics.Hotspotter.
 func (s *Store) Backlog(ctx context.Context, q analytics.BacklogQuery) ([]analytics.BacklogRow, error) {
-	frags, err := hotspotQueries()
+	frags, err := backlogQueries() // timetravel.go
 	if err != nil {
 		return nil, err
 	}

@@ -35,14 +35,15 @@ var (
 func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (*analytics.PerformanceResult, error) {
 	fargs := analytics.PerfFilterArgs(q.Filters)
 	period := func(from, to time.Time) ([]analytics.PerformanceRow, error) {
-		args := append([]any{q.By, from.UTC(), to.UTC()}, fargs...)
-		args = append(append(args, from.UTC(), to.UTC()), fargs...)
+		from, to = analytics.CeilSecond(from), analytics.CeilSecond(to)
+		args := append([]any{q.By, from, to}, fargs...)
+		args = append(append(args, from, to), fargs...)
 		var out []analytics.PerformanceRow
 		err := s.perfEach(ctx, "perf-period", args, func(rows analytics.ResultRows) error {
 			var r analytics.PerformanceRow
 			var fr, rs []int64
 			if err := rows.Scan(&r.Key, &r.Handled, &r.FirstResponses, &fr, &rs, &r.FirstResponseP50Ms, &r.FirstResponseP90Ms,
-				&r.ResolveP50Ms, &r.ResolveP90Ms, &r.SLAMet, &r.Reopened, &r.Handoffs); err != nil {
+				&r.ResolveP50Ms, &r.ResolveP90Ms, &r.SLAMet, &r.Reopened, &r.Handoffs, &r.CSATRated, &r.CSATSum); err != nil {
 				return err
 			}
 			out = append(out, r)
@@ -73,7 +74,7 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 	}
 	fargs := analytics.PerfFilterArgs(q.Filters)
 	times := []analytics.StatusTime{}
-	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
+	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}, fargs...), func(rows analytics.ResultRows) error {
 		var st analytics.StatusTime
 		if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
 			return err
@@ -85,7 +86,7 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 		return nil, err
 	}
 	var tickets []analytics.TicketHandoffs
-	args := append(append([]any{q.From.UTC(), q.To.UTC()}, fargs...), fargs...)
+	args := append(append([]any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}, fargs...), fargs...)
 	err = s.perfEach(ctx, "bottleneck-tickets", args, func(rows analytics.ResultRows) error {
 		var t analytics.TicketHandoffs
 		var bounces string

@@ -52,3 +52,8 @@ SELECT metric, outcome, toInt64(count()) FROM sla_outcomes FINAL GROUP BY metric
 -- name: check-days
 SELECT toInt64(count()), toInt64(sum(d * c))
 FROM (SELECT intDiv(toUInt32(at), 86400) AS d, count() AS c FROM events FINAL GROUP BY d)
+
+-- name: check-tail
+SELECT toInt64(countIf(customer_key != '')), toInt64(countIf(csat_score > 0)), toInt64(sum(csat_score)),
+       toInt64(sum(length(link_targets))), toInt64(sum(length(cf_keys)))
+FROM tickets FINAL

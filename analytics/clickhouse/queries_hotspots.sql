@@ -72,3 +72,9 @@ has(?, {col})
 
 -- name: filter-tags
 hasAny(tags, ?)
+
+-- name: dim-cf
+-- The value of a custom field as text: indexOf gives 0 when the ticket lacks
+-- the field, and element 0 of an array is the default of its type, the empty
+-- string. Parameter: the name of the field.
+cf_values[indexOf(cf_keys, ?)]

@@ -14,10 +14,11 @@ SELECT k, toInt64(count()), toInt64(countIf(isNotNull(first_response_ms))),
        arraySort(groupArrayIf(assumeNotNull(resolve_ms), isNotNull(resolve_ms))) AS rs,
        toInt64(fr[intDiv(length(fr) * 50, 100) + 1]), toInt64(fr[intDiv(length(fr) * 90, 100) + 1]),
        toInt64(rs[intDiv(length(rs) * 50, 100) + 1]), toInt64(rs[intDiv(length(rs) * 90, 100) + 1]),
-       toInt64(countIf(sla_breached = 0)), toInt64(countIf(reopen_count > 0)), toInt64(sum(handoffs))
+       toInt64(countIf(sla_breached = 0)), toInt64(countIf(reopen_count > 0)), toInt64(sum(handoffs)),
+       toInt64(countIf(csat_score > 0)), toInt64(sumIf(csat_score, csat_score > 0))
 FROM (
     SELECT ticket_id, if(? = 'team', team, assignee) AS k,
-           first_response_ms, resolve_ms, sla_breached, reopen_count
+           first_response_ms, resolve_ms, sla_breached, reopen_count, csat_score
     FROM tickets FINAL
     WHERE resolved_at >= ? AND resolved_at < ? AND {{filters}}
 ) ANY LEFT JOIN (

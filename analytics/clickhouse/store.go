@@ -34,7 +34,7 @@ var files embed.FS
 
 var queryNames = []string{"create-migrations", "applied-migrations", "record-migration", "columns", "seen",
 	"check-events", "check-events-by-type", "check-tickets", "check-tickets-by-status", "check-intervals",
-	"check-interval-ms-by-status", "check-interval-ms-by-team", "check-sla", "check-days"}
+	"check-interval-ms-by-status", "check-interval-ms-by-team", "check-sla", "check-days", "check-tail"}
 
 // Table names and their insert statements, with explicit column lists
 // (clickhouse-go refuses a bare INSERT INTO t at Append).

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"sync"
 
@@ -24,10 +25,17 @@ var hotspotQueries = sync.OnceValues(func() (map[string]string, error) {
 	return q, sqlfile.Need(q, analytics.HotspotQueryNames()...)
 })
 
-// query runs one query for the shared hotspot code.
+// query runs one read query of the analytics answers (hotspots,
+// performance, bottlenecks), handing it to the context's trace first.
 func (s *Store) query(ctx context.Context, query string, args ...any) (analytics.ResultRows, error) {
+	analytics.TraceQuery(ctx, query, args)
 	return s.db.QueryContext(ctx, query, args...)
 }
+
+// DB is the pool the read queries run on, for running a traced statement
+// directly beside the API (`deskmine bench query`); DuckDB lets a process
+// open a file only once.
+func (s *Store) DB() *sql.DB { return s.db }
 
 // Hotspots implements analytics.Hotspotter.
 func (s *Store) Hotspots(ctx context.Context, q analytics.HotspotQuery) ([]analytics.HotspotRow, error) {
@@ -49,7 +57,7 @@ func (s *Store) Movers(ctx context.Context, q analytics.HotspotQuery) ([]analyti
 
 // Backlog implements analytics.Hotspotter.
 func (s *Store) Backlog(ctx context.Context, q analytics.BacklogQuery) ([]analytics.BacklogRow, error) {
-	frags, err := hotspotQueries()
+	frags, err := backlogQueries() // timetravel.go
 	if err != nil {
 		return nil, err
 	}

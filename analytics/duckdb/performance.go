@@ -40,7 +40,7 @@ func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (
 		err := s.perfEach(ctx, "perf-period", args, func(rows analytics.ResultRows) error {
 			var r analytics.PerformanceRow
 			if err := rows.Scan(&r.Key, &r.Handled, &r.FirstResponses, &r.FirstResponseP50Ms, &r.FirstResponseP90Ms,
-				&r.ResolveP50Ms, &r.ResolveP90Ms, &r.SLAMet, &r.Reopened, &r.Handoffs); err != nil {
+				&r.ResolveP50Ms, &r.ResolveP90Ms, &r.SLAMet, &r.Reopened, &r.Handoffs, &r.CSATRated, &r.CSATSum); err != nil {
 				return err
 			}
 			out = append(out, r)

@@ -71,3 +71,9 @@ SELECT metric || '/' || outcome, count(*) FROM sla_outcomes GROUP BY metric, out
 -- name: check-days
 SELECT count(*), CAST(coalesce(sum(d * c), 0) AS BIGINT)
 FROM (SELECT epoch_ms("at") // 86400000 AS d, count(*) AS c FROM events GROUP BY d)
+
+-- name: check-tail
+SELECT count(*) FILTER (WHERE customer_key <> ''), count(*) FILTER (WHERE csat_score > 0),
+       CAST(coalesce(sum(csat_score), 0) AS BIGINT), CAST(coalesce(sum(len(link_targets)), 0) AS BIGINT),
+       CAST(coalesce(sum(len(cf_keys)), 0) AS BIGINT)
+FROM tickets

@@ -78,3 +78,8 @@ list_contains(CAST(? AS VARCHAR[]), {col})
 
 -- name: filter-tags
 list_has_any(tags, CAST(? AS VARCHAR[]))
+
+-- name: dim-cf
+-- The value of a custom field as text, empty when the ticket lacks the field
+-- (list_position gives NULL then). Parameter: the name of the field.
+coalesce(cf_values[list_position(cf_keys, CAST(? AS VARCHAR))], '')

@@ -9,7 +9,7 @@
 -- params: by ('agent' | 'team'), from, to, filters
 WITH t AS (
     SELECT ticket_id, CASE WHEN ? = 'team' THEN team ELSE assignee END AS k,
-           first_response_ms, resolve_ms, sla_breached, reopen_count
+           first_response_ms, resolve_ms, sla_breached, reopen_count, csat_score
     FROM tickets
     WHERE resolved_at >= ? AND resolved_at < ? AND {{filters}}
 ), h AS (
@@ -23,7 +23,9 @@ WITH t AS (
            list_sort(list(resolve_ms) FILTER (WHERE resolve_ms IS NOT NULL)) AS rs,
            count(*) FILTER (WHERE NOT sla_breached) AS met,
            count(*) FILTER (WHERE reopen_count > 0) AS reopened,
-           CAST(coalesce(sum(h.handoffs), 0) AS BIGINT) AS handoffs
+           CAST(coalesce(sum(h.handoffs), 0) AS BIGINT) AS handoffs,
+           count(*) FILTER (WHERE csat_score > 0) AS rated,
+           CAST(coalesce(sum(csat_score) FILTER (WHERE csat_score > 0), 0) AS BIGINT) AS csat_sum
     FROM t LEFT JOIN h USING (ticket_id)
     WHERE k <> ''
     GROUP BY k
@@ -31,7 +33,7 @@ WITH t AS (
 SELECT k, handled, responded,
        coalesce(fr[len(fr) * 50 // 100 + 1], 0), coalesce(fr[len(fr) * 90 // 100 + 1], 0),
        coalesce(rs[len(rs) * 50 // 100 + 1], 0), coalesce(rs[len(rs) * 90 // 100 + 1], 0),
-       met, reopened, handoffs
+       met, reopened, handoffs, rated, csat_sum
 FROM g
 
 -- name: perf-backlog

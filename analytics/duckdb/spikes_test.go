@@ -51,3 +51,11 @@ func TestDetectSpikes(t *testing.T) {
 		t.Logf("%s by %s: %d spikes", q.Dimension, q.Bucket, len(spikes))
 	}
 }
+
+// TestSpikes: the planted spikes of the generated history are found on
+// DuckDB with their planted causes first, and flat data gives none.
+func TestSpikes(t *testing.T) {
+	storetest.RunSpikes(t, func(t *testing.T) analytics.Store {
+		return open(t, filepath.Join(t.TempDir(), "analytics.duckdb"))
+	})
+}

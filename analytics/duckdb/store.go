@@ -43,7 +43,7 @@ var tables = []string{analytics.TableEvents, analytics.TableIntervals, analytics
 var queryNames = []string{"create-migrations", "applied-migrations", "record-migration", "columns", "prior",
 	"insert-events", "insert-intervals", "insert-sla_outcomes", "insert-tickets", "seen",
 	"check-events", "check-events-by-type", "check-tickets", "check-tickets-by-status", "check-intervals",
-	"check-interval-ms-by-status", "check-interval-ms-by-team", "check-sla", "check-days"}
+	"check-interval-ms-by-status", "check-interval-ms-by-team", "check-sla", "check-days", "check-tail"}
 
 // Store is the DuckDB analytics store.
 type Store struct {

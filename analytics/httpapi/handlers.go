@@ -26,6 +26,7 @@ type HotspotsResponse struct {
 	TZ         string       `json:"tz"`
 	From       time.Time    `json:"from"`
 	To         time.Time    `json:"to"`
+	At         *time.Time   `json:"at,omitempty"` // the instant of the counts; absent: now
 	Rows       []HotspotRow `json:"rows"`
 }
 
@@ -75,6 +76,9 @@ type PerformanceRow struct {
 	ReopenRate         float64 `json:"reopen_rate"`
 	Handoffs           int64   `json:"handoffs"`
 	Backlog            int64   `json:"backlog"`
+	CSATRatings        int64   `json:"csat_ratings"`       // handled tickets the customer rated
+	CSATAverage        float64 `json:"csat_average"`       // their mean score (1..5); 0 when none
+	CSATResponseRate   float64 `json:"csat_response_rate"` // csat_ratings / handled
 }
 
 // PerformanceResponse is the answer of GET /performance: the period's rows
@@ -152,7 +156,7 @@ type BottlenecksResponse struct {
 
 // Hotspots serves GET /hotspots.
 func (h *Handlers) Hotspots(c echo.Context) error {
-	p, q, err := hotspotQuery(c, "dimensions", "bucket", "tz", "from", "to", "limit", "filter")
+	p, q, err := hotspotQuery(c, "dimensions", "bucket", "tz", "from", "to", "limit", "at", "filter")
 	if err != nil {
 		return h.fail(c, err)
 	}
@@ -161,11 +165,11 @@ func (h *Handlers) Hotspots(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	rows, err := h.store.Hotspots(c.Request().Context(), q)
+	rows, at, err := h.hotspotsAt(c, p, q) // timetravel.go
 	if err != nil {
 		return h.fail(c, err)
 	}
-	res := HotspotsResponse{Dimensions: q.Dimensions, Bucket: q.Bucket, TZ: plan.TZ, From: q.From, To: q.To, Rows: make([]HotspotRow, len(rows))}
+	res := HotspotsResponse{Dimensions: q.Dimensions, Bucket: q.Bucket, TZ: plan.TZ, From: q.From, To: q.To, At: at, Rows: make([]HotspotRow, len(rows))}
 	for i, r := range rows {
 		res.Rows[i] = HotspotRow{Keys: r.Keys, Count: r.Count}
 		if !r.Bucket.IsZero() {
@@ -249,7 +253,7 @@ func (h *Handlers) Backlog(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	q := analytics.BacklogQuery{By: p.vals["by"], Filters: p.filters}
-	if q.At, err = p.time("at"); err != nil {
+	if q.At, err = instant(p, "at"); err != nil { // timetravel.go
 		return h.fail(c, err)
 	}
 	if _, err := analytics.PlanBacklog(q); err != nil {
@@ -303,11 +307,13 @@ func (h *Handlers) Performance(c echo.Context) error {
 		return c.JSON(http.StatusOK, res)
 	}
 	records := [][]string{{q.By, "handled", "first_responses", "first_response_p50_ms", "first_response_p90_ms",
-		"resolve_p50_ms", "resolve_p90_ms", "sla_met", "sla_percent", "reopened", "reopen_rate", "handoffs", "backlog"}}
+		"resolve_p50_ms", "resolve_p90_ms", "sla_met", "sla_percent", "reopened", "reopen_rate", "handoffs", "backlog",
+		"csat_ratings", "csat_average", "csat_response_rate"}}
 	for _, r := range res.Rows {
 		records = append(records, []string{r.Key, itoa(r.Handled), itoa(r.FirstResponses), itoa(r.FirstResponseP50Ms),
 			itoa(r.FirstResponseP90Ms), itoa(r.ResolveP50Ms), itoa(r.ResolveP90Ms), itoa(r.SLAMet), ftoa(r.SLAPercent),
-			itoa(r.Reopened), ftoa(r.ReopenRate), itoa(r.Handoffs), itoa(r.Backlog)})
+			itoa(r.Reopened), ftoa(r.ReopenRate), itoa(r.Handoffs), itoa(r.Backlog),
+			itoa(r.CSATRatings), ftoa(r.CSATAverage), ftoa(r.CSATResponseRate)})
 	}
 	return writeCSV(c, "performance", records)
 }
@@ -318,7 +324,8 @@ func perfRows(rs []analytics.PerformanceRow) []PerformanceRow {
 		out[i] = PerformanceRow{Key: r.Key, Handled: r.Handled, FirstResponses: r.FirstResponses,
 			FirstResponseP50Ms: r.FirstResponseP50Ms, FirstResponseP90Ms: r.FirstResponseP90Ms,
 			ResolveP50Ms: r.ResolveP50Ms, ResolveP90Ms: r.ResolveP90Ms, SLAMet: r.SLAMet, SLAPercent: r.SLAPercent(),
-			Reopened: r.Reopened, ReopenRate: r.ReopenRate(), Handoffs: r.Handoffs, Backlog: r.Backlog}
+			Reopened: r.Reopened, ReopenRate: r.ReopenRate(), Handoffs: r.Handoffs, Backlog: r.Backlog,
+			CSATRatings: r.CSATRated, CSATAverage: r.CSATAverage(), CSATResponseRate: r.CSATResponseRate()}
 	}
 	return out
 }

@@ -31,6 +31,10 @@ type Store interface {
 	analytics.Hotspotter
 	analytics.Performer
 	analytics.BottleneckFinder
+	analytics.RootCauser
+	analytics.TimeTraveler
+	analytics.Repeater
+	analytics.PainPointer
 }
 
 // Handlers serve the analytics API from one store.
@@ -73,6 +77,11 @@ func Routes(h *Handlers) []Route {
 		r("/backlog", h.Backlog),
 		r("/performance", h.Performance),
 		r("/bottlenecks", h.Bottlenecks),
+		r("/rootcause", h.RootCause),
+		r("/open", h.Open),
+		r("/spikes", h.Spikes),
+		r("/repeats", h.Repeats),
+		r("/painpoints", h.PainPoints),
 	}
 }
 

@@ -53,8 +53,18 @@ func newEnv(t *testing.T) *env {
 	e := echo.New()
 	hs := httpapi.New(s, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	routes := httpapi.Routes(hs)
-	if len(routes) != 5 {
-		t.Fatalf("%d routes, want 5", len(routes))
+	// Every endpoint once; endpoints added by others' work do not break it.
+	paths := map[string]bool{}
+	for _, r := range routes {
+		paths[r.Path] = true
+	}
+	for _, name := range []string{"hotspots", "movers", "backlog", "performance", "bottlenecks", "spikes", "repeats", "painpoints", "rootcause", "open"} {
+		if !paths[httpapi.Prefix+"/"+name] {
+			t.Fatalf("no route /%s among %d", name, len(routes))
+		}
+	}
+	if len(paths) != len(routes) {
+		t.Fatalf("%d routes on %d paths", len(routes), len(paths))
 	}
 	for _, r := range routes {
 		if !slices.Equal(r.Roles, []string{"admin", "manager"}) || r.Method != http.MethodGet {
@@ -345,7 +355,8 @@ func TestPerformance(t *testing.T) {
 	for i, w := range want.Rows {
 		g := res.Rows[i]
 		if g.Key != w.Key || g.Handled != w.Handled || g.ResolveP90Ms != w.ResolveP90Ms || g.Backlog != w.Backlog ||
-			g.SLAPercent != w.SLAPercent() || g.ReopenRate != w.ReopenRate() || g.Handoffs != w.Handoffs {
+			g.SLAPercent != w.SLAPercent() || g.ReopenRate != w.ReopenRate() || g.Handoffs != w.Handoffs ||
+			g.CSATRatings != w.CSATRated || g.CSATAverage != w.CSATAverage() || g.CSATResponseRate != w.CSATResponseRate() {
 			t.Errorf("row %d: %+v, want %+v", i, g, w)
 		}
 		if !strings.HasPrefix(g.Key, "Team ") {
@@ -356,11 +367,12 @@ func TestPerformance(t *testing.T) {
 		t.Errorf("previous period %v..%v, want %v..%v", res.PrevFrom, res.PrevTo, want.PrevFrom, want.PrevTo)
 	}
 	recs := e.getCSV(path + "&format=csv")
-	if recs[0][0] != "team" || recs[0][1] != "handled" || len(recs[0]) != 13 || len(recs) != len(want.Rows)+1 {
+	if recs[0][0] != "team" || recs[0][1] != "handled" || len(recs[0]) != 16 || recs[0][14] != "csat_average" || len(recs) != len(want.Rows)+1 {
 		t.Fatalf("csv header %v, %d records", recs[0], len(recs))
 	}
 	for i, w := range want.Rows {
-		if recs[i+1][0] != w.Key || recs[i+1][1] != strconv.FormatInt(w.Handled, 10) {
+		if recs[i+1][0] != w.Key || recs[i+1][1] != strconv.FormatInt(w.Handled, 10) ||
+			recs[i+1][14] != strconv.FormatFloat(w.CSATAverage(), 'f', -1, 64) {
 			t.Errorf("csv row %v, want %+v", recs[i+1], w)
 		}
 	}
@@ -408,6 +420,9 @@ func TestBadRequests(t *testing.T) {
 	e := newEnv(t)
 	r := "&from=" + from + "&to=" + to
 	e.badRequest("/hotspots?dimensions=colour"+r, "dimensions", "allowed: agent, assignee, category, channel")
+	e.badRequest("/hotspots?dimensions=colour"+r, "dimensions", "cf.<name>")
+	e.badRequest("/hotspots?dimensions=cf.Colour"+r, "dimensions", "lower-case letter")
+	e.badRequest("/movers?dimensions=channel&filter.cf.="+r, "filters", "lower-case letter")
 	e.badRequest("/hotspots?dimensions=channel&from=yesterday&to="+to, "from", "RFC 3339")
 	e.badRequest("/hotspots?dimensions=channel&to="+to, "from", "required")
 	e.badRequest("/hotspots?dimensions=channel&colour=red"+r, "colour", "not a known parameter")

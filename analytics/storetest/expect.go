@@ -84,6 +84,20 @@ func Expect(evs []events.Event) *analytics.CheckResult {
 			res.Resolved++
 			res.ResolveMsSum += ms(last.CreatedAt, *last.ResolvedAt)
 		}
+		// A customer is known by an id, an email, an external id or a phone.
+		if c := last.Customer; c.ID > 0 || c.Email != "" || c.ExternalID != "" || c.Phone != "" {
+			res.CustomerTickets++
+		}
+		if last.CSAT != nil && last.CSAT.Score > 0 {
+			res.CSATRated++
+			res.CSATSum += int64(last.CSAT.Score)
+		}
+		res.Links += int64(len(last.Links))
+		for _, v := range last.CustomFields {
+			if v != nil { // a null value is no entry
+				res.CustomFields++
+			}
+		}
 	}
 	for _, team := range slices.Sorted(mapsKeys(teamMs)) {
 		if len(res.IntervalMsByTeam) < 20 {

@@ -6,8 +6,10 @@ package storetest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/deskmine/deskmine/ticketcore/events"
@@ -48,8 +50,142 @@ func init() {
 }
 
 type gen struct {
-	r   *rand.Rand
-	out []timed
+	r         *rand.Rand // the course of each ticket
+	x         *rand.Rand // customers, products, custom fields, ratings, links
+	customers []genCustomer
+	made      []madeTicket   // tickets generated so far, in id order
+	madeBy    [][]madeTicket // the same per pool customer
+	out       []timed
+}
+
+// genCustomer is a customer of the pool with the category and product it
+// mostly writes about.
+type genCustomer struct {
+	c                 events.Customer
+	category, product string
+}
+
+// madeTicket is what links need of an earlier ticket.
+type madeTicket struct {
+	id      int64
+	created time.Time
+}
+
+var (
+	products = []string{"", "router", "modem", "mobile-app", "web-portal", "tv-box"}
+	osValues = []string{"windows", "macos", "linux", "android", "ios"}
+	modules  = []string{"auth", "billing", "sync"}
+)
+
+// genCustomers is the pool of known customers: 50 with an id and an email,
+// a tier, usually a region and sometimes an organisation, each with a
+// favourite category and product.
+func genCustomers(x *rand.Rand) []genCustomer {
+	out := make([]genCustomer, 50)
+	for i := range out {
+		out[i] = genCustomer{
+			c: events.Customer{ID: int64(3000 + i), Email: fmt.Sprintf("customer%02d@example.com", i),
+				Name: fmt.Sprintf("Customer %d", i), Tier: pick(x, tiers), Region: pick(x, []string{"eu", "cn-north", "us", ""}),
+				Organisation: pick(x, []string{"", "acme", "globex", "initech", "umbrella"})},
+			category: pick(x, cats[1:]), product: pick(x, products[1:]),
+		}
+	}
+	return out
+}
+
+// customer gives t its customer: mostly one of the pool (then often its
+// favourite category and product), else a guest known by an email in
+// varying case only, one known by a phone only, or nobody known. It
+// returns the pool index, -1 for the others.
+func (g *gen) customer(t *events.Ticket) int {
+	x := g.x
+	t.Product = pick(x, products)
+	k := x.IntN(100)
+	switch {
+	case k < 70:
+		i := x.IntN(len(g.customers))
+		c := g.customers[i]
+		t.Customer = c.c
+		t.Region = c.c.Region
+		if x.IntN(10) < 4 {
+			t.Category = c.category
+		}
+		if x.IntN(2) == 0 {
+			t.Product = c.product
+		}
+		return i
+	case k < 85:
+		email := fmt.Sprintf("Guest%02d@Example.org", x.IntN(20))
+		if x.IntN(2) == 0 {
+			email = strings.ToLower(email)
+		}
+		t.Customer = events.Customer{Email: email, Tier: t.Customer.Tier, Region: t.Customer.Region}
+		t.Region = t.Customer.Region
+	case k < 90:
+		t.Customer = events.Customer{Phone: fmt.Sprintf("+4930123%03d", x.IntN(8)), Tier: t.Customer.Tier}
+	default:
+		t.Customer = events.Customer{Tier: t.Customer.Tier}
+	}
+	return -1
+}
+
+// customFields sets a share of the custom fields of a new ticket.
+func (g *gen) customFields(t *events.Ticket) {
+	x := g.x
+	if x.IntN(10) < 6 {
+		t.CustomFields["os"] = pick(x, osValues)
+	}
+	if x.IntN(2) == 0 {
+		t.CustomFields["reassignments"] = float64(0)
+	}
+	if x.IntN(7) == 0 {
+		ms := []any{}
+		for _, m := range modules {
+			if x.IntN(2) == 0 {
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) > 0 {
+			t.CustomFields["modules"] = ms
+		}
+	}
+}
+
+// links picks the links of a new ticket, or none: at most one parent,
+// always an earlier ticket of a lower id (mostly of the same customer), and
+// sometimes a related ticket. Parents are drawn, not searched for: a few
+// draws among the tickets made so far, of which about half were created
+// earlier (creation times are spread at random), keep the generator linear.
+func (g *gen) links(t *events.Ticket, customer int) []events.Link {
+	x := g.x
+	if len(g.made) == 0 || x.IntN(100) >= 25 {
+		return nil
+	}
+	var out []events.Link
+	if k := x.IntN(100); k < 80 {
+		from := g.made
+		if customer >= 0 && len(g.madeBy[customer]) > 0 && x.IntN(3) != 0 {
+			from = g.madeBy[customer]
+		}
+		typ := events.LinkDuplicateOf
+		switch {
+		case k < 25:
+		case k < 55:
+			typ = events.LinkFollowUpOf
+		default:
+			typ = events.LinkCausedBy
+		}
+		for range 8 {
+			if m := pick(x, from); m.created.Before(t.CreatedAt) {
+				out = append(out, events.Link{Type: typ, TicketID: m.id})
+				break
+			}
+		}
+	}
+	if len(out) == 0 || x.IntN(4) == 0 {
+		out = append(out, events.Link{Type: events.LinkRelatedTo, TicketID: pick(x, g.made).id})
+	}
+	return out
 }
 
 // timed orders the events of all tickets: nominal never goes back for a
@@ -65,6 +201,17 @@ type timed struct {
 // team ping-pong, reassignments, SLA warnings and breaches with their sla
 // object, escalations and a few events of an unknown type. Times carry
 // sub-second parts, so the stores' truncation to seconds is exercised.
+//
+// Customers recur across tickets (see genCustomers), tickets carry products
+// and custom fields (os, a text; reassignments, a number counting team
+// changes; modules, a multi-enum), resolved tickets are often rated (a
+// ticket.updated with the change csat), and some tickets link to earlier
+// ones of the history (a ticket.updated with the change links): a parent
+// link (duplicate_of, follow_up_of, caused_by) always names a ticket with a
+// lower id created before, so chains never loop. All of that is drawn from
+// a second random source, so the first one, and with it every creation time
+// and the sequence of each ticket's events, is what it was before these were
+// added; ratings and links only add events (and push the later ones back).
 func Generate(o GenOptions) []events.Event {
 	if o.FirstID == 0 {
 		o.FirstID = 1
@@ -75,7 +222,10 @@ func Generate(o GenOptions) []events.Event {
 	if o.FirstSeq == 0 {
 		o.FirstSeq = 1
 	}
-	g := &gen{r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))}
+	g := &gen{r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),
+		x: rand.New(rand.NewPCG(o.Seed^0x5851f42d4c957f2d, o.Seed+0x14057b7ef767814f))}
+	g.customers = genCustomers(g.x)
+	g.madeBy = make([][]madeTicket, len(g.customers))
 	for i := range o.Tickets {
 		g.ticket(o.FirstID+int64(i), o.Start.Add(time.Duration(g.r.Int64N(int64(60*24*time.Hour)))))
 	}
@@ -114,12 +264,23 @@ func (g *gen) ticket(id int64, created time.Time) {
 	if r.IntN(3) == 0 {
 		t.Tags = []string{"vip", "vpn"}[:1+r.IntN(2)]
 	}
+	x := g.x
+	customer := g.customer(&t)
+	g.customFields(&t)
 	at, nominal := created, created
 	ver := int64(1)
-	emit := func(typ events.Type, actor events.Actor, changes []events.Change, sla *events.SLA, c *events.Comment) {
+	// emitWith writes the next version; rr draws its id and recording
+	// delay (g.x for the events the second source adds).
+	emitWith := func(rr *rand.Rand, typ events.Type, actor events.Actor, changes []events.Change, sla *events.SLA, c *events.Comment) {
 		t.Version, t.UpdatedAt = ver, at
 		snap := t
 		snap.Tags = slices.Clone(t.Tags)
+		snap.CustomFields = maps.Clone(t.CustomFields)
+		snap.Links = slices.Clone(t.Links)
+		if t.CSAT != nil {
+			v := *t.CSAT
+			snap.CSAT = &v
+		}
 		if t.ResolvedAt != nil {
 			v := *t.ResolvedAt
 			snap.ResolvedAt = &v
@@ -132,9 +293,9 @@ func (g *gen) ticket(id int64, created time.Time) {
 			changes = []events.Change{}
 		}
 		ev := events.Event{
-			SchemaVersion: 1, ID: fmt.Sprintf("%08x-%04x-7%03x-8000-%012x", id, ver, ver%0xfff, r.Uint64()&0xffffffffffff),
+			SchemaVersion: 1, ID: fmt.Sprintf("%08x-%04x-7%03x-8000-%012x", id, ver, ver%0xfff, rr.Uint64()&0xffffffffffff),
 			TicketID: id, TicketVersion: ver, Type: typ, At: at,
-			RecordedAt: at.Add(time.Duration(r.Int64N(int64(2 * time.Second)))),
+			RecordedAt: at.Add(time.Duration(rr.Int64N(int64(2 * time.Second)))),
 			Actor:      actor, Source: events.SourceAPI, Changes: changes, SLA: sla, Comment: c, Ticket: snap,
 		}
 		if actor.Role == "system" {
@@ -143,10 +304,56 @@ func (g *gen) ticket(id int64, created time.Time) {
 		g.out = append(g.out, timed{nominal: nominal, ev: ev})
 		ver++
 	}
+	emit := func(typ events.Type, actor events.Actor, changes []events.Change, sla *events.SLA, c *events.Comment) {
+		emitWith(r, typ, actor, changes, sla, c)
+	}
+	// later moves both clocks by a gap of up to max drawn from g.x.
+	later := func(max time.Duration) {
+		gap := time.Minute + time.Duration(x.Int64N(int64(max)))
+		nominal, at = nominal.Add(gap), at.Add(gap)
+	}
 	client := events.Actor{ID: 7, Name: "shop-bot", Role: "client"}
+	survey := events.Actor{ID: 8, Name: "survey-bot", Role: "client"}
 	agent := func() events.Actor { return events.Actor{ID: 20, Name: t.Assignee, Role: "agent"} }
 	system := events.Actor{Name: "deskmine-sla", Role: "system"}
 	emit(events.TicketCreated, client, []events.Change{{Field: "status", Old: raw(nil), New: raw("new")}}, nil, nil)
+	if ls := g.links(&t, customer); ls != nil {
+		later(3 * time.Hour)
+		t.Links = ls
+		emitWith(x, events.TicketUpdated, agent(), []events.Change{{Field: "links", Old: raw(nil), New: raw(ls)}}, nil, nil)
+	}
+	g.made = append(g.made, madeTicket{id: id, created: t.CreatedAt})
+	if customer >= 0 {
+		g.madeBy[customer] = append(g.madeBy[customer], madeTicket{id: id, created: t.CreatedAt})
+	}
+	// rate records a rating of the resolved ticket, lower after a breach or
+	// a reopen; a later rating replaces the earlier one.
+	rate := func() {
+		later(20 * time.Hour)
+		score := 5 - x.IntN(3)
+		if t.SLABreached {
+			score--
+		}
+		if t.ReopenCount > 0 {
+			score -= 2
+		}
+		old := t.CSAT
+		t.CSAT = &events.CSAT{Score: max(score, 1), At: at}
+		if x.IntN(3) == 0 {
+			t.CSAT.Comment = "thanks"
+		}
+		emitWith(x, events.TicketUpdated, survey, []events.Change{{Field: "csat", Old: raw(old), New: raw(t.CSAT)}}, nil, nil)
+	}
+	// reassigned counts a change of team in the custom field
+	// reassignments, when the ticket has it.
+	reassigned := func(changes []events.Change) []events.Change {
+		n, ok := t.CustomFields["reassignments"].(float64)
+		if !ok {
+			return changes
+		}
+		t.CustomFields["reassignments"] = n + 1
+		return append(changes, events.Change{Field: "custom_fields.reassignments", Old: raw(n), New: raw(n + 1)})
+	}
 
 	setStatus := func(to string, actor events.Actor) {
 		ch := []events.Change{{Field: "status", Old: raw(t.Status), New: raw(to)}}
@@ -197,18 +404,21 @@ func (g *gen) ticket(id int64, created time.Time) {
 			next := map[string][]string{"new": {"open"}, "open": {"pending", "resolved", "closed"},
 				"pending": {"open", "resolved"}, "resolved": {"closed", "open"}}[t.Status]
 			setStatus(pick(r, next), agent())
+			if (t.Status == "resolved" || t.Status == "closed") && x.IntN(2) == 0 {
+				rate()
+			}
 		case k < 62: // ping-pong: back to the previous team half the time
 			from, to := t.Team, pick(r, teams)
 			if to == from {
 				continue
 			}
 			t.Team, t.Assignee = to, pick(r, agents[to])
-			emit(events.TicketUpdated, agent(), []events.Change{
-				{Field: "assignee", Old: raw(""), New: raw(t.Assignee)}, {Field: "team", Old: raw(from), New: raw(to)}}, nil, nil)
+			emit(events.TicketUpdated, agent(), reassigned([]events.Change{
+				{Field: "assignee", Old: raw(""), New: raw(t.Assignee)}, {Field: "team", Old: raw(from), New: raw(to)}}), nil, nil)
 			if r.IntN(2) == 0 {
 				nominal, at = nominal.Add(time.Hour), at.Add(time.Hour)
 				t.Team, t.Assignee = from, pick(r, agents[from])
-				emit(events.TicketUpdated, agent(), []events.Change{{Field: "team", Old: raw(to), New: raw(from)}}, nil, nil)
+				emit(events.TicketUpdated, agent(), reassigned([]events.Change{{Field: "team", Old: raw(to), New: raw(from)}}), nil, nil)
 			}
 		case k < 70:
 			old := t.Priority
@@ -242,7 +452,11 @@ func (g *gen) ticket(id int64, created time.Time) {
 			from := t.Team
 			t.Team = "network-l2"
 			t.Assignee = pick(r, agents[t.Team])
-			emit(events.TicketEscalated, system, []events.Change{{Field: "team", Old: raw(from), New: raw(t.Team)}}, nil, nil)
+			ch := []events.Change{{Field: "team", Old: raw(from), New: raw(t.Team)}}
+			if from != t.Team {
+				ch = reassigned(ch)
+			}
+			emit(events.TicketEscalated, system, ch, nil, nil)
 		default:
 			emit(UnknownType, system, nil, nil, nil)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,14 @@ func RunHotspots(t *testing.T, open func(t *testing.T) analytics.Store) {
 		{Dimensions: []string{"region", "assignee"}, Bucket: "month", TZ: "America/New_York", From: d(2026, 1, 1), To: d(2026, 12, 31),
 			Filters: map[string][]string{"team": {"network", "tech"}}},
 		{Dimensions: []string{"team"}, Bucket: "week", TZ: "Asia/Shanghai", From: all[0], To: all[1], Limit: 1000},
+		// Custom fields: a text, a number counting team changes, a multi-enum;
+		// tickets without the field count under "".
+		{Dimensions: []string{"cf.os"}, From: all[0], To: all[1]},
+		{Dimensions: []string{"cf.reassignments", "team"}, Bucket: "month", TZ: "Asia/Shanghai", From: all[0], To: all[1], Limit: 7},
+		{Dimensions: []string{"tag", "cf.modules"}, From: all[0], To: all[1], Filters: map[string][]string{"cf.os": {"linux", "ios", ""}}},
+		{Dimensions: []string{"channel"}, Bucket: "week", From: d(2026, 1, 1), To: d(2026, 4, 1),
+			Filters: map[string][]string{"cf.reassignments": {"1", "2", "3"}, "tag": {"vpn"}}},
+		{Dimensions: []string{"cf.no_such_field"}, From: all[0], To: all[1]},
 	}
 	for i, q := range queries {
 		t.Run(fmt.Sprintf("Hotspots%d_%s_%s", i, strings.Join(q.Dimensions, "+"), cmp.Or(q.Bucket, "all")), func(t *testing.T) {
@@ -89,6 +98,7 @@ func RunHotspots(t *testing.T, open func(t *testing.T) analytics.Store) {
 		{Dimensions: []string{"channel"}, From: d(2026, 10, 15), To: d(2026, 11, 15),
 			Filters: map[string][]string{"customer_tier": {"vip", "enterprise"}}},
 		{Dimensions: []string{"priority"}, From: d(2026, 3, 1), To: d(2026, 3, 20)}, // nothing before: ratios nil
+		{Dimensions: []string{"cf.os"}, From: d(2026, 2, 1), To: d(2026, 2, 20), Filters: map[string][]string{"cf.modules": {"auth", "auth,sync", ""}}},
 	}
 	for i, q := range movers {
 		t.Run(fmt.Sprintf("Movers%d_%s", i, q.Dimensions[0]), func(t *testing.T) {
@@ -144,8 +154,34 @@ func RunHotspots(t *testing.T, open func(t *testing.T) analytics.Store) {
 		if !errors.As(err, &qe) || qe.Field != "by" {
 			t.Errorf("backlog by product: %v", err)
 		}
+		// Custom-field names are checked before anything reaches SQL; the
+		// unknown-dimension error names the custom-field form.
+		for _, d := range []string{"cf.", "cf.OS", "cf.os'); DROP TABLE tickets; --", "cf.1st", "cf." + strings.Repeat("a", 65)} {
+			_, err = hs.Hotspots(ctx, analytics.HotspotQuery{Dimensions: []string{d}, From: all[0], To: all[1]})
+			if !errors.As(err, &qe) || qe.Field != "dimensions" || !strings.Contains(qe.Reason, "lower-case letter") {
+				t.Errorf("hotspots by %q: %v", d, err)
+			}
+			_, err = hs.Movers(ctx, analytics.HotspotQuery{Dimensions: []string{"team"}, From: all[0], To: all[1], Filters: map[string][]string{d: {"x"}}})
+			if !errors.As(err, &qe) || qe.Field != "filters" {
+				t.Errorf("movers filtered on %q: %v", d, err)
+			}
+		}
+		if _, err = hs.Hotspots(ctx, analytics.HotspotQuery{Dimensions: []string{"colour"}, From: all[0], To: all[1]}); !errors.As(err, &qe) ||
+			!strings.Contains(qe.Reason, "cf.<name>") {
+			t.Errorf("unknown dimension: %v", err)
+		}
+		if _, err = hs.Backlog(ctx, analytics.BacklogQuery{At: all[0], Filters: map[string][]string{"cf.os": {"linux"}}}); !errors.As(err, &qe) || qe.Field != "filters" {
+			t.Errorf("backlog filtered on a custom field: %v", err)
+		}
+		// The longest name is accepted; quotes in a field name or value reach nothing but the comparison.
+		long := "cf." + strings.Repeat("z", 64)
+		got, err := hs.Hotspots(ctx, analytics.HotspotQuery{Dimensions: []string{long}, From: all[0], To: all[1],
+			Filters: map[string][]string{long: {""}, "cf.os": {"x' OR 1=1 --", ""}}})
+		if err != nil || len(got) != 1 || got[0].Keys[0] != "" {
+			t.Errorf("hotspots by a custom field nobody has = %v, %v", got, err)
+		}
 		// Values are parameters: quotes reach nothing but the comparison.
-		got, err := hs.Hotspots(ctx, analytics.HotspotQuery{Dimensions: []string{"team"}, From: all[0], To: all[1],
+		got, err = hs.Hotspots(ctx, analytics.HotspotQuery{Dimensions: []string{"team"}, From: all[0], To: all[1],
 			Filters: map[string][]string{"team": {"x' OR 1=1 --", `"); DROP TABLE tickets; --`}}})
 		if err != nil || len(got) != 0 {
 			t.Errorf("hotspots with quotes in values = %v, %v", got, err)
@@ -238,6 +274,9 @@ func newHotspotExpect(evs []events.Event) *hotspotExpect {
 // field is a dimension of a ticket snapshot, written out here rather than
 // through the stores' column whitelist.
 func ticketField(t *events.Ticket, dim string) []string {
+	if name, ok := strings.CutPrefix(dim, "cf."); ok {
+		return []string{cfText(t.CustomFields[name])}
+	}
 	switch dim {
 	case "product":
 		return []string{t.Product}
@@ -263,6 +302,30 @@ func ticketField(t *events.Ticket, dim string) []string {
 		return t.Tags
 	}
 	panic("unknown dimension " + dim)
+}
+
+// cfText is a custom field value as the stores keep it: text as it is,
+// numbers in their shortest decimal form, multi-enums sorted and joined
+// with commas, "" for a field the ticket lacks (or holds null).
+func cfText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		var parts []string
+		for _, e := range x {
+			parts = append(parts, cfText(e))
+		}
+		slices.Sort(parts)
+		return strings.Join(parts, ",")
+	}
+	panic(fmt.Sprintf("custom field value %T", v))
 }
 
 // hotspotCeilSec is the first whole second at or after t.

@@ -67,7 +67,17 @@ func RunPerformance(t *testing.T, open func(t *testing.T) PerformanceStore) {
 				if want := ExpectPerformance(h, q); !reflect.DeepEqual(got, want) {
 					t.Fatalf("performance %d by %s anonymous %v at exact bounds differs:\n got  %+v\n want %+v", i, by, anon, *got, *want)
 				}
-				if i == 0 && !anon && (len(want.Rows) == 0 || len(want.Previous) == 0 || want.Rows[0].Handoffs == 0 || want.Rows[0].Backlog+want.Rows[len(want.Rows)-1].Backlog == 0) {
+				// Just after those instants: a bound with a fraction of a
+				// second must not be truncated to the resolution second.
+				q.From, q.To = edgeFrom.Add(300*time.Millisecond), edgeTo.Add(300*time.Millisecond)
+				if got, err = s.Performance(ctx, q); err != nil {
+					t.Fatalf("performance %d %s: %v", i, by, err)
+				}
+				if want := ExpectPerformance(h, q); !reflect.DeepEqual(got, want) {
+					t.Fatalf("performance %d by %s anonymous %v at sub-second bounds differs:\n got  %+v\n want %+v", i, by, anon, *got, *want)
+				}
+				if i == 0 && !anon && (len(want.Rows) == 0 || len(want.Previous) == 0 || want.Rows[0].Handoffs == 0 || want.Rows[0].Backlog+want.Rows[len(want.Rows)-1].Backlog == 0 ||
+					want.Rows[0].CSATRated == 0 || want.Rows[0].CSATRated == want.Rows[0].Handled) {
 					t.Fatalf("performance answer too thin to test: %+v", *want)
 				}
 			}
@@ -80,6 +90,13 @@ func RunPerformance(t *testing.T, open func(t *testing.T) PerformanceStore) {
 		want := ExpectBottlenecks(h, q)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("bottlenecks %d differ:\n got  %+v\n want %+v", i, *got, *want)
+		}
+		q.From, q.To = edgeFrom.Add(300*time.Millisecond), edgeTo.Add(300*time.Millisecond)
+		if got, err = s.Bottlenecks(ctx, q); err != nil {
+			t.Fatalf("bottlenecks %d: %v", i, err)
+		}
+		if w := ExpectBottlenecks(h, q); !reflect.DeepEqual(got, w) {
+			t.Fatalf("bottlenecks %d at sub-second bounds differ:\n got  %+v\n want %+v", i, *got, *w)
 		}
 		if i == 0 && (len(want.PingPong) == 0 || len(want.StatusTimes) == 0 || want.TeamTimes[0].WaitingMs == 0) {
 			t.Fatalf("bottleneck answer too thin to test: %+v", *want)
@@ -206,6 +223,10 @@ func ExpectPerformance(evs []events.Event, q analytics.PerformanceQuery) *analyt
 			}
 			if last.ReopenCount > 0 {
 				a.row.Reopened++
+			}
+			if last.CSAT != nil && last.CSAT.Score > 0 {
+				a.row.CSATRated++
+				a.row.CSATSum += int64(last.CSAT.Score)
 			}
 			for i := 1; i < len(tevs); i++ {
 				if tevs[i].Ticket.Team != tevs[i-1].Ticket.Team {

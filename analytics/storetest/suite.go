@@ -152,6 +152,9 @@ func sanity(t *testing.T, h []events.Event, want *analytics.CheckResult) {
 	if unknown == 0 || reopened == 0 || skew == 0 || want.SLAOutcomes["overall/met"] == 0 || want.SLAOutcomes["overall/breached"] == 0 {
 		t.Fatalf("history lacks a case: unknown %d, reopened %d, skewed %d, sla %v", unknown, reopened, skew, want.SLAOutcomes)
 	}
+	if want.CustomerTickets == 0 || want.CustomerTickets == want.Tickets || want.CSATRated == 0 || want.Links == 0 || want.CustomFields == 0 {
+		t.Fatalf("history lacks customers, ratings, links or custom fields: %+v", *want)
+	}
 }
 
 // permanent is the runner's test (ingest.Permanent) without importing it.

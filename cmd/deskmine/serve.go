@@ -99,6 +99,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer stream.stop() // before the store closes
+	spikes, err := startSpikeWatch(ctx, a, an, notes.notifier)
+	if err != nil {
+		return err
+	}
+	defer spikes.stop() // before the stream closes the analytics store
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)

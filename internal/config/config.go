@@ -84,11 +84,29 @@ type StreamConfig struct {
 	OutboxRetention time.Duration `yaml:"outbox_retention"`
 }
 
-// AnalyticsConfig selects the analytics store.
+// AnalyticsConfig selects the analytics store and configures spike alerts.
 type AnalyticsConfig struct {
 	// DSN is a clickhouse:// URL for ClickHouse, or a DuckDB file path;
 	// empty means DuckDB at <data>/analytics.duckdb. See Config.AnalyticsDSN.
 	DSN string `yaml:"dsn"`
+	// SpikeWatch configures the spike alerts `serve` sends to managers.
+	SpikeWatch SpikeWatchConfig `yaml:"spike_watch"`
+}
+
+// SpikeWatchConfig configures the spike watcher of `serve`, which looks for
+// ticket volume spikes in the last complete buckets and notifies managers
+// and admins of each once.
+type SpikeWatchConfig struct {
+	// Interval is how often the watcher looks; 0 turns spike alerts off.
+	Interval time.Duration `yaml:"interval"`
+	// Dimensions are the analytics dimensions whose values are watched.
+	Dimensions []string `yaml:"dimensions"`
+	// Bucket is the time bucket of a spike: hour or day.
+	Bucket string `yaml:"bucket"`
+	// TZ is the IANA time zone of the buckets.
+	TZ string `yaml:"tz"`
+	// Lookback is how many recent complete buckets each look examines.
+	Lookback int `yaml:"lookback"`
 }
 
 // HTTPConfig configures the web server.
@@ -184,6 +202,8 @@ func Default() Config {
 		},
 		Log:    LogConfig{Level: "info", Format: "text"},
 		Stream: StreamConfig{Topic: "deskmine.ticket-events", Partitions: 12, BatchSize: 5000, BatchWait: 100 * time.Millisecond},
+		Analytics: AnalyticsConfig{SpikeWatch: SpikeWatchConfig{Interval: 15 * time.Minute,
+			Dimensions: []string{"category", "product"}, Bucket: "hour", TZ: "UTC", Lookback: 2}},
 		Tickets: TicketsConfig{
 			Types:           []string{"question", "incident", "problem", "request", "complaint"},
 			CustomerTiers:   []string{"standard", "premium", "vip", "enterprise"},

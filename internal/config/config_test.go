@@ -405,6 +405,12 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 		"analytics.dsn":            "DESKMINE_ANALYTICS__DSN",
 		"tickets.customer_tiers":   "DESKMINE_TICKETS__CUSTOMER_TIERS",
 		"tickets.require_customer": "DESKMINE_TICKETS__REQUIRE_CUSTOMER",
+
+		"analytics.spike_watch.interval":   "DESKMINE_ANALYTICS__SPIKE_WATCH__INTERVAL",
+		"analytics.spike_watch.dimensions": "DESKMINE_ANALYTICS__SPIKE_WATCH__DIMENSIONS",
+		"analytics.spike_watch.bucket":     "DESKMINE_ANALYTICS__SPIKE_WATCH__BUCKET",
+		"analytics.spike_watch.tz":         "DESKMINE_ANALYTICS__SPIKE_WATCH__TZ",
+		"analytics.spike_watch.lookback":   "DESKMINE_ANALYTICS__SPIKE_WATCH__LOOKBACK",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("settings:\n got %v\nwant %v", got, want)
@@ -524,6 +530,25 @@ func TestValidate(t *testing.T) {
 		}},
 		{"bad analytics dsn", func(c *Config) { c.Analytics.DSN = "http://ch:8123" }, []string{"analytics.dsn: only clickhouse:// URLs"}},
 		{"clickhouse without host", func(c *Config) { c.Analytics.DSN = "clickhouse:///x" }, []string{"analytics.dsn: clickhouse URL needs a host:port"}},
+		{"spike watch off", func(c *Config) { c.Analytics.SpikeWatch.Interval = 0 }, nil},
+		{"spike watch by day", func(c *Config) {
+			c.Analytics.SpikeWatch = SpikeWatchConfig{Interval: time.Hour, Dimensions: []string{"tag", "team"}, Bucket: "day", TZ: "Asia/Shanghai", Lookback: 3}
+		}, nil},
+		{"bad spike watch", func(c *Config) {
+			c.Analytics.SpikeWatch = SpikeWatchConfig{Interval: time.Second, Dimensions: []string{"colour", "team", "team"}, Bucket: "week",
+				TZ: "Mars/Olympus", Lookback: 0}
+		}, []string{
+			"analytics.spike_watch.interval: must be 0 (off) or at least 1m, got 1s",
+			`analytics.spike_watch.dimensions[2]: "team" is listed twice`,
+			`analytics.spike_watch.dimensions[0]: "colour" is not one of agent, assignee, category`,
+			`analytics.spike_watch.bucket: "week" is not one of hour, day`,
+			`analytics.spike_watch.tz: "Mars/Olympus" is not an IANA time zone`,
+			"analytics.spike_watch.lookback: must be between 1 and 96, got 0",
+		}},
+		{"no spike dimensions", func(c *Config) { c.Analytics.SpikeWatch.Dimensions, c.Analytics.SpikeWatch.TZ = nil, "Local" }, []string{
+			"analytics.spike_watch.dimensions: must not be empty; allowed: agent",
+			`analytics.spike_watch.tz: "Local" is not an IANA time zone`,
+		}},
 		{"no types", func(c *Config) { c.Tickets.Types = nil }, []string{"tickets.types: must not be empty"}},
 		{"duplicate tier", func(c *Config) { c.Tickets.CustomerTiers = []string{"a", " b", "a"} }, []string{
 			`tickets.customer_tiers[1]: " b" is empty or padded`,

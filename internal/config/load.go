@@ -47,6 +47,11 @@ func flagSpecs() []flagSpec {
 		{"kafka-brokers", "stream.kafka_brokers", "Kafka broker `addresses` (comma-separated); empty: the store's event log is the stream"},
 		{"topic", "stream.topic", "Kafka `topic` of ticket change events"},
 		{"analytics-dsn", "analytics.dsn", "analytics store: clickhouse:// URL or DuckDB file `path` (default <data>/analytics.duckdb)"},
+		{"spike-watch-interval", "analytics.spike_watch.interval", "how often serve looks for ticket volume spikes (`duration`; 0: no spike alerts)"},
+		{"spike-watch-dimensions", "analytics.spike_watch.dimensions", "analytics `dimensions` watched for spikes (comma-separated)"},
+		{"spike-watch-bucket", "analytics.spike_watch.bucket", "time `bucket` of a spike: hour or day"},
+		{"spike-watch-tz", "analytics.spike_watch.tz", "IANA time `zone` of the spike buckets"},
+		{"spike-watch-lookback", "analytics.spike_watch.lookback", "recent complete `buckets` each spike look examines"},
 	}
 }
 

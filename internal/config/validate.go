@@ -14,6 +14,17 @@ import (
 // stateKinds are the accepted StateConfig.Kind values, as in ticketcore.
 var stateKinds = []string{"new", "open", "pending", "resolved", "closed"}
 
+// SpikeDimensions returns the accepted SpikeWatchConfig.Dimensions, as
+// analytics.Dimensions() (cmd/deskmine's tests keep the two equal).
+func SpikeDimensions() []string {
+	return []string{"agent", "assignee", "category", "channel", "customer_tier", "priority", "product",
+		"region", "status", "tag", "team", "type"}
+}
+
+// MaxSpikeLookback is the largest SpikeWatchConfig.Lookback, as
+// analytics.MaxSpikeWatchLookback.
+const MaxSpikeLookback = 96
+
 // Validate reports every problem in c, joined, each starting with the key
 // path of the setting ("http.addr: ...").
 func (c Config) Validate() error {
@@ -59,6 +70,7 @@ func (c Config) Validate() error {
 		p.add("stream.outbox_retention", fmt.Sprintf("must not be negative, got %s", c.Stream.OutboxRetention))
 	}
 	p.addErr("analytics.dsn", checkAnalyticsDSN(c.Analytics.DSN))
+	p.spikeWatch("analytics.spike_watch", c.Analytics.SpikeWatch)
 
 	p.list("tickets.types", c.Tickets.Types)
 	p.list("tickets.customer_tiers", c.Tickets.CustomerTiers)
@@ -145,6 +157,32 @@ func (p *problems) workflow(path string, w WorkflowConfig) {
 		if t.From == t.To {
 			p.add(tp, fmt.Sprintf("%s -> %s goes nowhere", t.From, t.To))
 		}
+	}
+}
+
+// spikeWatch checks the spike watcher's settings, also when it is off, so
+// that turning it on later cannot meet a mistake made now.
+func (p *problems) spikeWatch(path string, w SpikeWatchConfig) {
+	if w.Interval != 0 && w.Interval < time.Minute {
+		p.add(path+".interval", fmt.Sprintf("must be 0 (off) or at least 1m, got %s", w.Interval))
+	}
+	if len(w.Dimensions) == 0 {
+		p.add(path+".dimensions", "must not be empty; allowed: "+strings.Join(SpikeDimensions(), ", "))
+	}
+	p.names(path+".dimensions", w.Dimensions)
+	for i, d := range w.Dimensions {
+		if d != "" && !slices.Contains(SpikeDimensions(), d) {
+			p.add(fmt.Sprintf("%s.dimensions[%d]", path, i), fmt.Sprintf("%q is not one of %s", d, strings.Join(SpikeDimensions(), ", ")))
+		}
+	}
+	if w.Bucket != "hour" && w.Bucket != "day" {
+		p.add(path+".bucket", fmt.Sprintf("%q is not one of hour, day", w.Bucket))
+	}
+	if _, err := time.LoadLocation(w.TZ); err != nil || w.TZ == "" || w.TZ == "Local" {
+		p.add(path+".tz", fmt.Sprintf("%q is not an IANA time zone such as UTC or Europe/Berlin", w.TZ))
+	}
+	if w.Lookback < 1 || w.Lookback > MaxSpikeLookback {
+		p.add(path+".lookback", fmt.Sprintf("must be between 1 and %d, got %d", MaxSpikeLookback, w.Lookback))
 	}
 }
 

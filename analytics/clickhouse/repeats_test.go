@@ -1,0 +1,14 @@
+package clickhouse
+
+import (
+	"testing"
+
+	"github.com/deskmine/deskmine/analytics/storetest"
+	"github.com/deskmine/deskmine/internal/testch"
+)
+
+// TestRepeats: repeat tickets, their breakdowns and pairs equal the
+// expectation computed from the events, at the edges of the rule too.
+func TestRepeats(t *testing.T) {
+	storetest.RunRepeats(t, func(t *testing.T) storetest.RepeatStore { return open(t, testch.DSN(t)) })
+}

@@ -1,0 +1,16 @@
+package duckdb
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/deskmine/deskmine/analytics/storetest"
+)
+
+// TestRootCause: ticket chains, handoffs by product and category and
+// reopen rates equal the answers computed from the events alone.
+func TestRootCause(t *testing.T) {
+	storetest.RunRootCause(t, func(t *testing.T) storetest.RootCauseStore {
+		return open(t, filepath.Join(t.TempDir(), "analytics.duckdb"))
+	})
+}
