@@ -608,6 +608,15 @@ func AppendTSV(b []byte, v any) ([]byte, error) {
 			b = append(b, '\'')
 		}
 		return append(b, ']'), nil
+	case []int64:
+		b = append(b, '[')
+		for i, n := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, n, 10)
+		}
+		return append(b, ']'), nil
 	}
 	return b, fmt.Errorf("no TabSeparated form for %T", v)
 }

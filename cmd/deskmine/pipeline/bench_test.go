@@ -71,6 +71,8 @@ func TestBenchAppendTSV(t *testing.T) {
 		{false, "0"},
 		{at, "2010-03-31 14:59:42"},
 		{[]string{}, "[]"},
+		{[]int64{}, "[]"},
+		{[]int64{7, -1, 90}, "[7,-1,90]"},
 		{[]string{"a", "it's", "x\ty"}, `['a','it\'s','x\ty']`},
 	}
 	for _, c := range cases {
