@@ -103,6 +103,7 @@ type BottleneckResult struct {
 	HandoffsByCategory []HandoffCount
 	PingPong           []PingPong
 	PingPongTickets    []TicketHandoffs // at most MaxPingPongTickets
+	TicketsPingPong    int64            // tickets with at least one bounce, all of them
 	TicketsWithHandoff int64
 	Handoffs           int64
 }
@@ -161,6 +162,7 @@ func BuildBottlenecks(times []StatusTime, tickets []TicketHandoffs) *BottleneckR
 		}
 		if len(t.Bounces) > 0 {
 			r.PingPongTickets = append(r.PingPongTickets, t)
+			r.TicketsPingPong++
 		}
 	}
 	r.HandoffsByProduct = sortedCounts(byProduct)

@@ -145,6 +145,7 @@ type BottlenecksResponse struct {
 	From               time.Time        `json:"from"`
 	To                 time.Time        `json:"to"`
 	TicketsWithHandoff int64            `json:"tickets_with_handoff"`
+	TicketsPingPong    int64            `json:"tickets_ping_pong"` // all tickets with a bounce; ping_pong_tickets lists the first 20
 	Handoffs           int64            `json:"handoffs"`
 	StatusTimes        []StatusTime     `json:"status_times"`
 	TeamTimes          []TeamTime       `json:"team_times"`
@@ -359,7 +360,7 @@ func (h *Handlers) Bottlenecks(c echo.Context) error {
 }
 
 func bottlenecks(q analytics.BottleneckQuery, r *analytics.BottleneckResult) BottlenecksResponse {
-	res := BottlenecksResponse{From: q.From, To: q.To, TicketsWithHandoff: r.TicketsWithHandoff, Handoffs: r.Handoffs,
+	res := BottlenecksResponse{From: q.From, To: q.To, TicketsWithHandoff: r.TicketsWithHandoff, TicketsPingPong: r.TicketsPingPong, Handoffs: r.Handoffs,
 		StatusTimes: []StatusTime{}, TeamTimes: []TeamTime{}, HandoffsByProduct: handoffs(r.HandoffsByProduct),
 		HandoffsByCategory: handoffs(r.HandoffsByCategory), PingPong: []PingPong{}, PingPongTickets: []TicketHandoffs{}}
 	for _, s := range r.StatusTimes {

@@ -26,7 +26,7 @@ func fakeAnalytics() []api.ExtraRoute {
 			`"rows": [{"key": "Team 1", "handled": 2, "first_responses": 2, "first_response_p50_ms": 10, "first_response_p90_ms": 20, ` +
 			`"resolve_p50_ms": 30, "resolve_p90_ms": 40, "sla_met": 1, "sla_percent": 50, "reopened": 0, "reopen_rate": 0, "handoffs": 1, "backlog": 4, ` +
 			`"csat_ratings": 1, "csat_average": 4, "csat_response_rate": 0.5}], "previous": []}`,
-		"/api/v1/analytics/bottlenecks": `{` + period + `, "tickets_with_handoff": 1, "handoffs": 2, ` +
+		"/api/v1/analytics/bottlenecks": `{` + period + `, "tickets_with_handoff": 1, "tickets_ping_pong": 1, "handoffs": 2, ` +
 			`"status_times": [{"team": "tech", "status": "open", "total_ms": 100, "intervals": 2, "p50_ms": 50}], ` +
 			`"team_times": [{"team": "tech", "waiting_ms": 0, "working_ms": 100}], ` +
 			`"handoffs_by_product": [{"key": "router", "tickets": 1, "handoffs": 2}], "handoffs_by_category": [], ` +
@@ -54,7 +54,7 @@ func fakeAnalytics() []api.ExtraRoute {
 			`"by_category": [], "by_product": []}, ` +
 			`"handoffs_by_product": [{"key": "router", "tickets": 3, "tickets_with_handoff": 1, "handoffs": 2, "handoffs_per_ticket": 0.6667, ` +
 			`"ping_pong_tickets": 1, "bounces": 1}], "handoffs_by_category": [], ` +
-			`"bottlenecks": {` + period + `, "tickets_with_handoff": 0, "handoffs": 0, "status_times": [], "team_times": [], ` +
+			`"bottlenecks": {` + period + `, "tickets_with_handoff": 0, "tickets_ping_pong": 0, "handoffs": 0, "status_times": [], "team_times": [], ` +
 			`"handoffs_by_product": [], "handoffs_by_category": [], "ping_pong": [], "ping_pong_tickets": []}}`,
 		"/api/v1/analytics/open": `{"at": "2026-01-15T00:00:00Z", "rows": [{"ticket_id": 7, "status": "pending", "team": "tech", ` +
 			`"assignee": "li.na", "priority": "P2", "category": "vpn", "product": "router", "opened_at": "2026-01-10T09:00:00Z", ` +

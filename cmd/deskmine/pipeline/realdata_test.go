@@ -457,6 +457,7 @@ func expectBottlenecks(ts []*realTicket, q analytics.BottleneckQuery) *analytics
 	slices.SortFunc(bouncing, func(a, b analytics.TicketHandoffs) int {
 		return cmp.Or(cmp.Compare(len(b.Bounces), len(a.Bounces)), cmp.Compare(a.TicketID, b.TicketID))
 	})
+	r.TicketsPingPong = int64(len(bouncing))
 	r.PingPongTickets = bouncing[:min(len(bouncing), analytics.MaxPingPongTickets)]
 	return r
 }
@@ -539,6 +540,9 @@ func checkBottlenecks(t *testing.T, s queryStore, ts []*realTicket, q analytics.
 	sameList(t, what+" handoffs by category", got.HandoffsByCategory, want.HandoffsByCategory)
 	sameList(t, what+" ping-pong pairs", got.PingPong, want.PingPong)
 	sameList(t, what+" ping-pong tickets", got.PingPongTickets, want.PingPongTickets)
+	if got.TicketsPingPong != want.TicketsPingPong {
+		t.Errorf("%s: %d tickets with ping-pong, want %d", what, got.TicketsPingPong, want.TicketsPingPong)
+	}
 	if got.TicketsWithHandoff != want.TicketsWithHandoff || got.Handoffs != want.Handoffs {
 		t.Errorf("%s: %d tickets with %d handoffs, want %d with %d", what, got.TicketsWithHandoff, got.Handoffs, want.TicketsWithHandoff, want.Handoffs)
 	}
