@@ -13,7 +13,9 @@ import (
 
 const benchUsage = `usage: deskmine bench create [--seconds N] [--runs N] [--concurrency N] [--rate N] [--pg DSN]
        deskmine bench route  [--agents N] [--rules N] [--decisions N] [--sla-items N] [--sla-spread D] [--runs N]
-       deskmine bench pipeline [--events N] [--runs N] [--clickhouse DSN] [--skip-throughput] [--skip-freshness]`
+       deskmine bench pipeline [--events N] [--runs N] [--clickhouse DSN] [--skip-throughput] [--skip-freshness]
+       deskmine bench query [--events N] [--store duckdb|clickhouse|both] [--duckdb FILE] [--clickhouse DSN]
+                            [--keep] [--reuse] [--runs N] [--warmups N] [--case-budget D] [--seed N] [--cases REGEXP]`
 
 // cmdBench runs a benchmark and prints one JSON object as its last line.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -27,6 +29,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchRoute(ctx, args[1:], stdout, stderr)
 	case "pipeline":
 		return cmdBenchPipeline(ctx, args[1:], stdout, stderr)
+	case "query":
+		return cmdBenchQuery(ctx, args[1:], stdout, stderr)
 	}
 	return usagef("unknown benchmark %q\n%s", args[0], benchUsage)
 }

@@ -30,6 +30,7 @@ Usage:
   deskmine bench create [--dsn DSN] [--seconds N]                        benchmark ticket creation over HTTP
   deskmine bench route  [--agents N] [--rules N] [--sla-items N]         benchmark routing decisions and SLA breach timing
   deskmine bench pipeline [--events N] [--runs N]                        benchmark stream -> analytics throughput and freshness
+  deskmine bench query [--events N] [--store S] [--reuse]                benchmark the analytics API on 10M events
 
 Every command also takes --config FILE, --log-level and --log-format;
 settings can come from DESKMINE_* variables (see docs/configuration.md).
