@@ -170,17 +170,77 @@ func BuildBottlenecks(times []StatusTime, tickets []TicketHandoffs) *BottleneckR
 	for _, p := range pairs {
 		r.PingPong = append(r.PingPong, *p)
 	}
-	slices.SortFunc(r.PingPong, func(a, b PingPong) int {
-		return cmp.Or(cmp.Compare(b.Bounces, a.Bounces), cmp.Compare(b.Tickets, a.Tickets),
-			cmp.Compare(a.Pair.A, b.Pair.A), cmp.Compare(a.Pair.B, b.Pair.B))
-	})
-	slices.SortFunc(r.PingPongTickets, func(a, b TicketHandoffs) int {
-		return cmp.Or(cmp.Compare(len(b.Bounces), len(a.Bounces)), cmp.Compare(a.TicketID, b.TicketID))
-	})
+	sortPingPong(r.PingPong)
+	sortPingPongTickets(r.PingPongTickets)
 	if len(r.PingPongTickets) > MaxPingPongTickets {
 		r.PingPongTickets = r.PingPongTickets[:MaxPingPongTickets]
 	}
 	return r
+}
+
+// HandoffAggregate is one row of a store's aggregated handoffs (the
+// intervals started in the period whose team differs from the version
+// before, see Flow): Dim is "all", "product" or "category" (Key the
+// product or category the ticket had at the handoff), "pair" (the bounces
+// between Key and Key2, Key < Key2) or "bounced" (all bounces); Tickets is
+// the distinct tickets, N the handoffs or bounces.
+type HandoffAggregate struct {
+	Dim, Key, Key2 string
+	Tickets, N     int64
+}
+
+// Dimensions of HandoffAggregate.
+const (
+	HandoffAll      = "all"
+	HandoffProduct  = "product"
+	HandoffCategory = "category"
+	HandoffPair     = "pair"
+	HandoffBounced  = "bounced"
+)
+
+// AssembleBottlenecks builds the answer from the stores' aggregates: the
+// status times, the handoff aggregates and the tickets that bounced most
+// (at most MaxPingPongTickets, with their handoffs and bounces in the
+// period), in the orders of BottleneckResult.
+func AssembleBottlenecks(times []StatusTime, aggs []HandoffAggregate, top []TicketHandoffs) *BottleneckResult {
+	r := BuildBottlenecks(times, nil)
+	byProduct, byCategory := map[string]*HandoffCount{}, map[string]*HandoffCount{}
+	for _, a := range aggs {
+		switch a.Dim {
+		case HandoffAll:
+			r.TicketsWithHandoff, r.Handoffs = a.Tickets, a.N
+		case HandoffProduct:
+			byProduct[a.Key] = &HandoffCount{Key: a.Key, Tickets: a.Tickets, Handoffs: a.N}
+		case HandoffCategory:
+			byCategory[a.Key] = &HandoffCount{Key: a.Key, Tickets: a.Tickets, Handoffs: a.N}
+		case HandoffPair:
+			r.PingPong = append(r.PingPong, PingPong{Pair: NewTeamPair(a.Key, a.Key2), Tickets: a.Tickets, Bounces: a.N})
+		case HandoffBounced:
+			r.TicketsPingPong = a.Tickets
+		}
+	}
+	r.HandoffsByProduct = sortedCounts(byProduct)
+	r.HandoffsByCategory = sortedCounts(byCategory)
+	sortPingPong(r.PingPong)
+	r.PingPongTickets = append(r.PingPongTickets, top...)
+	sortPingPongTickets(r.PingPongTickets)
+	if len(r.PingPongTickets) > MaxPingPongTickets {
+		r.PingPongTickets = r.PingPongTickets[:MaxPingPongTickets]
+	}
+	return r
+}
+
+func sortPingPong(ps []PingPong) {
+	slices.SortFunc(ps, func(a, b PingPong) int {
+		return cmp.Or(cmp.Compare(b.Bounces, a.Bounces), cmp.Compare(b.Tickets, a.Tickets),
+			cmp.Compare(a.Pair.A, b.Pair.A), cmp.Compare(a.Pair.B, b.Pair.B))
+	})
+}
+
+func sortPingPongTickets(ts []TicketHandoffs) {
+	slices.SortFunc(ts, func(a, b TicketHandoffs) int {
+		return cmp.Or(cmp.Compare(len(b.Bounces), len(a.Bounces)), cmp.Compare(a.TicketID, b.TicketID))
+	})
 }
 
 func sortedCounts(m map[string]*HandoffCount) []HandoffCount {

@@ -160,7 +160,23 @@ var TicketColumns = append(append([]Column[TicketRow]{
 	nullIntCol("first_response_ms", func(r *TicketRow) *int64 { return r.FirstResponseMs }),
 	nullIntCol("resolve_ms", func(r *TicketRow) *int64 { return r.ResolveMs }),
 }, snapshotCols(func(r *TicketRow) *Snapshot { return &r.Snapshot })...),
-	snapshotTailCols(func(r *TicketRow) *Snapshot { return &r.Snapshot })...)
+	append(snapshotTailCols(func(r *TicketRow) *Snapshot { return &r.Snapshot }), flowCols...)...)
+
+// flowCols are the Flow columns migration 3 added at the end of the ticket
+// table.
+var flowCols = []Column[TicketRow]{
+	timeCol("covers_from", func(r *TicketRow) time.Time { return r.CoversFrom }),
+	nullTimeCol("open_since", func(r *TicketRow) *time.Time { return r.OpenSince }),
+	boolCol("warned", func(r *TicketRow) bool { return r.Warned }),
+	intCol("handoffs", func(r *TicketRow) int64 { return r.Handoffs }),
+	intCol("bounces", func(r *TicketRow) int64 { return r.Bounces }),
+	strCol("team_before", func(r *TicketRow) string { return r.TeamBefore }),
+	intCol("last_open_version", func(r *TicketRow) int64 { return r.LastOpenVersion }),
+	boolCol("handoff", func(r *TicketRow) bool { return r.Handoff }),
+	boolCol("bounce", func(r *TicketRow) bool { return r.Bounce }),
+	strCol("prev_team", func(r *TicketRow) string { return r.PrevTeam }),
+	boolCol("resolution", func(r *TicketRow) bool { return r.Resolution }),
+}
 
 // IntervalColumns are the columns of the state-interval table.
 var IntervalColumns = []Column[IntervalRow]{
@@ -181,6 +197,14 @@ var IntervalColumns = []Column[IntervalRow]{
 	strCol("customer_tier", func(r *IntervalRow) string { return r.CustomerTier }),
 	strCol("product", func(r *IntervalRow) string { return r.Product }),
 	boolCol("sla_breached", func(r *IntervalRow) bool { return r.SLABreached }),
+	timeCol("covers_from", func(r *IntervalRow) time.Time { return r.CoversFrom }),
+	nullTimeCol("covers_to", func(r *IntervalRow) *time.Time { return r.CoversTo }),
+	nullTimeCol("open_since", func(r *IntervalRow) *time.Time { return r.OpenSince }),
+	boolCol("warned", func(r *IntervalRow) bool { return r.Warned }),
+	boolCol("handoff", func(r *IntervalRow) bool { return r.Handoff }),
+	boolCol("bounce", func(r *IntervalRow) bool { return r.Bounce }),
+	strCol("prev_team", func(r *IntervalRow) string { return r.PrevTeam }),
+	boolCol("resolution", func(r *IntervalRow) bool { return r.Resolution }),
 }
 
 // SLAColumns are the columns of the SLA outcome table.
@@ -206,13 +230,17 @@ var SLAColumns = []Column[SLARow]{
 // ticket; PriorDests gives the scan destinations in the same order.
 var PriorColumns = []string{"ticket_id", "version", "last_at", "first_response_at", "resolved_at",
 	"status", "team", "assignee", "priority", "category", "channel", "ticket_type", "customer_tier",
-	"product", "sla_breached"}
+	"product", "sla_breached",
+	"covers_from", "open_since", "warned", "handoffs", "bounces", "team_before", "last_open_version",
+	"handoff", "bounce", "prev_team", "resolution"}
 
 // PriorDests returns scan destinations for PriorColumns.
 func PriorDests(t *TicketRow) []any {
 	return []any{&t.TicketID, &t.Version, &t.LastAt, &t.FirstResponseAt, &t.ResolvedAt,
 		&t.Status, &t.Team, &t.Assignee, &t.Priority, &t.Category, &t.Channel, &t.TicketType, &t.CustomerTier,
-		&t.Product, &t.SLABreached}
+		&t.Product, &t.SLABreached,
+		&t.CoversFrom, &t.OpenSince, &t.Warned, &t.Handoffs, &t.Bounces, &t.TeamBefore, &t.LastOpenVersion,
+		&t.Handoff, &t.Bounce, &t.PrevTeam, &t.Resolution}
 }
 
 // NormalizePrior puts the times of a scanned prior row in UTC (ClickHouse
@@ -226,6 +254,11 @@ func NormalizePrior(t *TicketRow) {
 	if t.ResolvedAt != nil {
 		v := t.ResolvedAt.UTC()
 		t.ResolvedAt = &v
+	}
+	t.CoversFrom = t.CoversFrom.UTC()
+	if t.OpenSince != nil {
+		v := t.OpenSince.UTC()
+		t.OpenSince = &v
 	}
 }
 

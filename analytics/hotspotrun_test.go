@@ -46,6 +46,11 @@ func TestRunBacklogScansAndCloses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tt, err := sqlfile.Queries(os.DirFS("duckdb"), "queries_timetravel.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frags["backlog-sla"] = tt["backlog-sla"]
 	rows, err := RunBacklog(context.Background(), run, frags, BacklogQuery{At: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), By: "status"})
 	if err != nil {
 		t.Fatalf("backlog: %v (query %q, args %v)", err, gotQuery, gotArgs)

@@ -493,21 +493,11 @@ func dimExpr(frags map[string]string, col, prefix string) (sqlPiece, error) {
 	return piece(text, args...), err
 }
 
-// BacklogSQL expands the template "backlog" for the plan: parameters At,
-// then the filters' values.
+// BacklogSQL expands the template "backlog-sla" (timetravel.go), which
+// states each ticket's SLA state beside its other columns, for the plan:
+// parameters At four times, then the filters' values.
 func (p *BacklogPlan) BacklogSQL(frags map[string]string) (string, []any, error) {
-	if p.sla() {
-		return p.slaBacklogSQL(frags) // timetravel.go
-	}
-	key := frags["backlog-all"]
-	if p.Column != "" {
-		key = "last_" + p.Column
-	}
-	filters, err := filterSQL(frags, p.Filters, "last_", false)
-	if err != nil {
-		return "", nil, err
-	}
-	return fillSQL("backlog", frags["backlog"], []any{p.At}, map[string]sqlPiece{"key": piece(key), "filters": filters})
+	return p.slaBacklogSQL(frags)
 }
 
 // filterSQL is the conditions of the filters, each " AND " + fragment
@@ -540,6 +530,6 @@ func filterSQL(frags map[string]string, fs []HotspotFilter, prefix string, tagsA
 
 // HotspotQueryNames are the names every store's queries_hotspots.sql defines.
 func HotspotQueryNames() []string {
-	return []string{"hotspots", "movers", "backlog", "backlog-all", "bucket-none", "bucket-hour",
+	return []string{"hotspots", "movers", "backlog-all", "bucket-none", "bucket-hour",
 		"bucket-day", "bucket-week", "bucket-month", "source-tickets", "source-tags", "filter", "filter-tags", "dim-cf"}
 }

@@ -255,7 +255,8 @@ func PerfQueries(fsys fs.FS, name string, in func(col string) string) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	if err := sqlfile.Need(q, "perf-period", "perf-backlog", "bottleneck-status-times", "bottleneck-tickets"); err != nil {
+	if err := sqlfile.Need(q, "perf-period", "perf-backlog", "bottleneck-status-times",
+		"bottleneck-handoffs", "bottleneck-top"); err != nil {
 		return nil, err
 	}
 	clause := PerfFilterClause(in)

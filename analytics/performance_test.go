@@ -85,14 +85,38 @@ func TestPerfQueriesNeedsEveryQueryAndFillsFilters(t *testing.T) {
 		"-- name: bottleneck-status-times\nSELECT 3\n"
 	in := func(col string) string { return "has(?, " + col + ")" }
 	if _, err := PerfQueries(fstest.MapFS{"q.sql": {Data: []byte(body)}}, "q.sql", in); err == nil {
-		t.Fatal("a file without bottleneck-tickets passed")
+		t.Fatal("a file without bottleneck-handoffs passed")
 	}
-	body += "\n-- name: bottleneck-tickets\nSELECT 4\n"
+	body += "\n-- name: bottleneck-handoffs\nSELECT 4\n\n-- name: bottleneck-top\nSELECT 5\n"
 	q, err := PerfQueries(fstest.MapFS{"q.sql": {Data: []byte(body)}}, "q.sql", in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(q["perf-period"], "{{filters}}") || !strings.Contains(q["perf-period"], "has(?, ") {
 		t.Fatalf("filters not filled in: %q", q["perf-period"])
+	}
+}
+
+func TestAssembleBottlenecks(t *testing.T) {
+	aggs := []HandoffAggregate{
+		{Dim: HandoffAll, Tickets: 3, N: 7},
+		{Dim: HandoffProduct, Key: "p", Tickets: 1, N: 2}, {Dim: HandoffProduct, Key: "q", Tickets: 2, N: 5},
+		{Dim: HandoffCategory, Key: "c", Tickets: 3, N: 7},
+		{Dim: HandoffPair, Key: "a", Key2: "b", Tickets: 1, N: 1}, {Dim: HandoffPair, Key: "b", Key2: "c", Tickets: 2, N: 3},
+		{Dim: HandoffBounced, Tickets: 2, N: 4},
+	}
+	top := []TicketHandoffs{
+		{TicketID: 9, Handoffs: 2, Bounces: []TeamPair{{"a", "b"}}},
+		{TicketID: 4, Handoffs: 4, Bounces: []TeamPair{{"b", "c"}, {"b", "c"}}},
+	}
+	r := AssembleBottlenecks([]StatusTime{{Team: "a", Status: "pending", TotalMs: 5}}, aggs, top)
+	if r.Handoffs != 7 || r.TicketsWithHandoff != 3 || r.TicketsPingPong != 2 || r.TeamTimes[0].WaitingMs != 5 {
+		t.Fatalf("totals %+v", r)
+	}
+	if r.HandoffsByProduct[0].Key != "q" || len(r.HandoffsByCategory) != 1 {
+		t.Fatalf("by product %+v, by category %+v", r.HandoffsByProduct, r.HandoffsByCategory)
+	}
+	if r.PingPong[0].Pair != (TeamPair{"b", "c"}) || r.PingPongTickets[0].TicketID != 4 {
+		t.Fatalf("ping-pong %+v, tickets %+v", r.PingPong, r.PingPongTickets)
 	}
 }

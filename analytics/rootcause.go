@@ -329,13 +329,17 @@ func RunRootCause(ctx context.Context, run QueryFunc, qs map[string]string, q Ro
 
 	byProduct, byCategory := map[string]*HandoffGroup{}, map[string]*HandoffGroup{}
 	err = each("rootcause-handoffs", vals, func(rows ResultRows) error {
-		var product, category string
+		var dim string
 		var h HandoffGroup
-		if err := rows.Scan(&product, &category, &h.Tickets, &h.TicketsWithHandoff, &h.Handoffs, &h.PingPongTickets, &h.Bounces); err != nil {
+		if err := rows.Scan(&dim, &h.Key, &h.Tickets, &h.TicketsWithHandoff, &h.Handoffs, &h.PingPongTickets, &h.Bounces); err != nil {
 			return err
 		}
-		addHandoffs(byProduct, product, h)
-		addHandoffs(byCategory, category, h)
+		switch dim {
+		case HandoffProduct:
+			byProduct[h.Key] = &h
+		case HandoffCategory:
+			byCategory[h.Key] = &h
+		}
 		return nil
 	})
 	if err != nil {
@@ -360,18 +364,6 @@ func RunRootCause(ctx context.Context, run QueryFunc, qs map[string]string, q Ro
 	return res, nil
 }
 
-func addHandoffs(m map[string]*HandoffGroup, key string, h HandoffGroup) {
-	g := m[key]
-	if g == nil {
-		g = &HandoffGroup{Key: key}
-		m[key] = g
-	}
-	g.Tickets += h.Tickets
-	g.TicketsWithHandoff += h.TicketsWithHandoff
-	g.Handoffs += h.Handoffs
-	g.PingPongTickets += h.PingPongTickets
-	g.Bounces += h.Bounces
-}
 
 func sortedHandoffs(m map[string]*HandoffGroup, limit int) []HandoffGroup {
 	out := make([]HandoffGroup, 0, len(m))

@@ -114,6 +114,33 @@ type TicketRow struct {
 	FirstResponseMs *int64 // created -> first response
 	ResolveMs       *int64 // created -> resolved, while resolved or closed
 	Snapshot
+	Flow
+}
+
+// Flow is what Derive carries from one version of a ticket to the next so
+// that queries at any size read per-row facts instead of recomputing each
+// ticket's history (added by migration 3). The ticket row holds it as of
+// its latest version, each interval as of its own.
+type Flow struct {
+	// CoversFrom is when the version took effect: its `at`, or the latest
+	// earlier version's when a skewed clock put it before that, so a
+	// ticket's versions cover time without overlap and the state at an
+	// instant is the one row whose cover holds it.
+	CoversFrom time.Time
+	OpenSince  *time.Time // start of the open episode; nil while resolved or closed
+	Warned     bool       // an SLA warning since the last resolution
+	Handoffs   int64      // team changes between consecutive versions, over the ticket's life
+	Bounces    int64      // of those, returns to the team before the previous one (A -> B -> A)
+	// TeamBefore is the team before the current team's run; meaningful
+	// once Handoffs > 0.
+	TeamBefore      string
+	LastOpenVersion int64 // the highest version in a status that is not done; 0 if none
+
+	// Of this version against the one before (copied to its interval).
+	Handoff    bool   // the team changed
+	Bounce     bool   // ... back to TeamBefore of the previous version
+	PrevTeam   string // the previous version's team; "" on the first
+	Resolution bool   // done (resolved or closed), the previous version not (or first)
 }
 
 // IntervalRow is the time between one event of a ticket (Version) and the
@@ -138,6 +165,16 @@ type IntervalRow struct {
 	CustomerTier string
 	Product      string // added by migration 2
 	SLABreached  bool   // added by migration 2
+
+	// Added by migration 3 (see Flow).
+	CoversFrom time.Time
+	CoversTo   *time.Time // the next version's CoversFrom; nil while open
+	OpenSince  *time.Time
+	Warned     bool
+	Handoff    bool   // the team differs from the previous version's
+	Bounce     bool   // a handoff back to the team before the previous one
+	PrevTeam   string // the previous version's team; "" on the first
+	Resolution bool   // done (resolved or closed) after a version that was not, or first
 }
 
 // SLARow is one SLA outcome (see MetricOverall).
@@ -387,7 +424,9 @@ func (r *Rows) deriveTicket(evs []*events.Event, prior map[int64]TicketRow) {
 		next := TicketRow{TicketID: e.TicketID, Version: e.TicketVersion, LastEventID: e.ID, LastAt: at, Snapshot: snap}
 		if have {
 			next.FirstResponseAt = cur.FirstResponseAt
+			next.Flow = cur.Flow
 		}
+		next.advanceFlow(e, at, have, &cur)
 		if next.FirstResponseAt == nil && isFirstResponse(e) {
 			next.FirstResponseAt = &at
 		}
@@ -419,12 +458,18 @@ func durationMs(from, to time.Time) *int64 {
 	return &ms
 }
 
+// IsDone reports a status in which a ticket is not open work.
+func IsDone(status string) bool { return status == "resolved" || status == "closed" }
+
 func openInterval(t *TicketRow) IntervalRow {
+	f := &t.Flow
 	return IntervalRow{
 		TicketID: t.TicketID, Version: t.Version, StartAt: t.LastAt,
 		Status: t.Status, Team: t.Team, Assignee: t.Assignee, Priority: t.Priority,
 		Category: t.Category, Channel: t.Channel, TicketType: t.TicketType, CustomerTier: t.CustomerTier,
 		Product: t.Product, SLABreached: t.SLABreached,
+		CoversFrom: f.CoversFrom, OpenSince: f.OpenSince, Warned: f.Warned,
+		Handoff: f.Handoff, Bounce: f.Bounce, PrevTeam: f.PrevTeam, Resolution: f.Resolution,
 	}
 }
 
@@ -432,7 +477,57 @@ func closeInterval(t *TicketRow, endVersion int64, end time.Time) IntervalRow {
 	iv := openInterval(t)
 	iv.EndAt, iv.EndVersion, iv.Closed = &end, endVersion, true
 	iv.DurationMs = *durationMs(iv.StartAt, end)
+	coversTo := later(end, t.CoversFrom)
+	iv.CoversTo = &coversTo
 	return iv
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// advanceFlow sets t.Flow for its new version from the version before it
+// (prev, when have), e being the event of t's version.
+func (t *TicketRow) advanceFlow(e *events.Event, at time.Time, have bool, prev *TicketRow) {
+	f := &t.Flow
+	done := IsDone(t.Status)
+	prevDone := have && IsDone(prev.Status)
+	f.CoversFrom = at
+	f.Handoff, f.Bounce, f.PrevTeam = false, false, ""
+	if have {
+		f.CoversFrom = later(at, prev.CoversFrom)
+		f.PrevTeam = prev.Team
+		if t.Team != prev.Team {
+			f.Handoff = true
+			f.Bounce = prev.Handoffs > 0 && t.Team == prev.TeamBefore
+			f.TeamBefore = prev.Team
+			f.Handoffs++
+			if f.Bounce {
+				f.Bounces++
+			}
+		}
+	}
+	f.Resolution = done && !prevDone
+	switch {
+	case done:
+		f.OpenSince = nil
+	case !have || prevDone:
+		f.OpenSince = &at
+	}
+	if !done {
+		f.LastOpenVersion = t.Version
+	}
+	// The same rule as the overall SLA row: a resolution ends the warnings
+	// of the cycle before it.
+	if t.ResolvedAt != nil && (!have || prev.ResolvedAt == nil) {
+		f.Warned = false
+	}
+	if e.Type == events.TicketSLAWarning {
+		f.Warned = true
+	}
 }
 
 func eventRow(e *events.Event, at time.Time, prevStatus string, snap Snapshot) EventRow {

@@ -192,3 +192,62 @@ func TestIntervalCarriesProductAndSLA(t *testing.T) {
 		t.Errorf("open interval %+v", iv)
 	}
 }
+
+// TestDeriveFlow: handoffs, bounces, open episodes, resolutions, warnings
+// and covers, carried across batches through the stored ticket row alone.
+func TestDeriveFlow(t *testing.T) {
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	resolved := func(e events.Event) events.Event {
+		ts := e.At
+		e.Ticket.ResolvedAt = &ts
+		return e
+	}
+	first := derive(t, nil,
+		ev(1, 1, events.TicketCreated, at(0), "new", "a"),
+		ev(1, 2, events.TicketUpdated, at(10), "open", "b"),                     // handoff a -> b
+		ev(1, 3, events.TicketSLAWarning, at(20), "open", "b"),                  // warned
+		ev(1, 4, events.TicketUpdated, at(30), "open", "a"),                     // handoff b -> a: a bounce
+		resolved(ev(1, 5, events.TicketStatusChanged, at(40), "resolved", "a")), // a resolution ends the warning
+	)
+	iv := first.Intervals
+	if len(iv) != 5 {
+		t.Fatalf("%d intervals", len(iv))
+	}
+	if iv[0].Handoff || !iv[1].Handoff || iv[1].Bounce || iv[1].PrevTeam != "a" || !iv[3].Handoff || !iv[3].Bounce || iv[3].PrevTeam != "b" {
+		t.Fatalf("handoffs and bounces: %+v", iv)
+	}
+	if iv[1].Warned || !iv[2].Warned || !iv[3].Warned || iv[4].Warned {
+		t.Fatalf("warnings: %v %v %v %v", iv[1].Warned, iv[2].Warned, iv[3].Warned, iv[4].Warned)
+	}
+	if iv[0].OpenSince == nil || !iv[3].OpenSince.Equal(Trunc(at(0))) || iv[4].OpenSince != nil || !iv[4].Resolution || iv[3].Resolution {
+		t.Fatalf("episodes: %+v", iv)
+	}
+	if c := iv[2].CoversTo; c == nil || !c.Equal(Trunc(at(30))) || !iv[2].CoversFrom.Equal(Trunc(at(20))) {
+		t.Fatalf("cover of version 3: %v .. %v", iv[2].CoversFrom, iv[2].CoversTo)
+	}
+	tk := first.Tickets[0]
+	if tk.Handoffs != 2 || tk.Bounces != 1 || tk.TeamBefore != "b" || tk.LastOpenVersion != 4 || !tk.Resolution {
+		t.Fatalf("ticket flow = %+v", tk.Flow)
+	}
+
+	// Next batch: a reopen with a clock that went back opens a new episode
+	// whose cover starts where the resolution's did; b again is a handoff
+	// but not a bounce (the team before a is b: a -> b -> a -> b is one).
+	second := derive(t, map[int64]TicketRow{1: tk},
+		ev(1, 6, events.TicketStatusChanged, at(35), "open", "a"),
+		ev(1, 7, events.TicketUpdated, at(50), "open", "b"),
+	)
+	iv = second.Intervals
+	if len(iv) != 3 || iv[0].Version != 5 || !iv[0].Resolution || !iv[0].CoversTo.Equal(Trunc(at(40))) {
+		t.Fatalf("closed resolution: %+v", iv)
+	}
+	if re := iv[1]; re.OpenSince == nil || !re.OpenSince.Equal(Trunc(at(35))) || !re.CoversFrom.Equal(Trunc(at(40))) || re.Resolution || re.Handoff {
+		t.Fatalf("reopen: %+v", re)
+	}
+	if b := iv[2]; !b.Handoff || !b.Bounce || b.PrevTeam != "a" || !b.OpenSince.Equal(Trunc(at(35))) {
+		t.Fatalf("second bounce: %+v", b)
+	}
+	if tk := second.Tickets[0]; tk.Handoffs != 3 || tk.Bounces != 2 || tk.LastOpenVersion != 7 || tk.TeamBefore != "a" {
+		t.Fatalf("ticket flow after the reopen = %+v", tk.Flow)
+	}
+}

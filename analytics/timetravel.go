@@ -157,7 +157,7 @@ func backlogSLAFilter(f map[string][]string) (map[string][]string, *HotspotFilte
 
 // TimeTravelQueryNames are the queries every store's queries_timetravel.sql
 // defines: "backlog-sla", the backlog template with the SLA state (filled
-// like "backlog"; parameters at, at, then the filters' values);
+// like "backlog"; parameters at four times, then the filters' values);
 // "open-tickets" (named parameters at, open_filters, limit); "source-at"
 // and "source-tags-at", the hotspot sources of RunHotspotsAt.
 func TimeTravelQueryNames() []string {
@@ -238,15 +238,9 @@ func planSLABacklog(q BacklogQuery) (*BacklogPlan, error) {
 	return p, nil
 }
 
-// sla reports whether the plan needs the SLA state.
-func (p *BacklogPlan) sla() bool {
-	return p.Column == DimSLAState || slices.ContainsFunc(p.Filters, func(f HotspotFilter) bool { return f.Column == DimSLAState })
-}
-
-// slaBacklogSQL expands the template "backlog-sla" like BacklogSQL does
-// "backlog": {key} is the grouped column (with the prefix last_) or the
+// slaBacklogSQL expands the template "backlog-sla": {key} is the grouped column (with the prefix last_) or the
 // fragment backlog-all, {filters} one fragment "filter" per filter with
-// {col} its column; parameters At twice, then each filter's values. The
+// {col} its column; parameters At four times, then each filter's values. The
 // backlog's dimensions are plain columns, never custom fields.
 func (p *BacklogPlan) slaBacklogSQL(frags map[string]string) (string, []any, error) {
 	key := frags["backlog-all"]
@@ -254,7 +248,7 @@ func (p *BacklogPlan) slaBacklogSQL(frags map[string]string) (string, []any, err
 		key = "last_" + p.Column
 	}
 	var where strings.Builder
-	args := []any{p.At, p.At}
+	args := []any{p.At, p.At, p.At, p.At}
 	for _, f := range p.Filters {
 		where.WriteString(" AND ")
 		where.WriteString(strings.ReplaceAll(frags["filter"], "{col}", "last_"+f.Column))

@@ -12,26 +12,28 @@ import (
 func TestPlanBacklogSLAState(t *testing.T) {
 	at := time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
 	p, err := PlanBacklog(BacklogQuery{At: at, By: DimSLAState, Filters: map[string][]string{"team": {"tech"}}})
-	if err != nil || !p.sla() || p.Column != DimSLAState || len(p.Filters) != 1 {
+	if err != nil || p.Column != DimSLAState || len(p.Filters) != 1 {
 		t.Fatalf("plan %+v, %v", p, err)
 	}
 	frags := map[string]string{"backlog-all": "''", "filter": "has(?, {col})",
-		"backlog-sla": "SELECT {key} FROM x WHERE a <= ? AND b <= ?{filters}", "backlog": "unused"}
+		"backlog-sla": "SELECT {key} FROM x WHERE a <= ? AND b <= ? AND c > ? OR d <= ?{filters}"}
 	q, args, err := p.BacklogSQL(frags)
-	if err != nil || q != "SELECT last_sla_state FROM x WHERE a <= ? AND b <= ? AND has(?, last_team)" ||
-		len(args) != 3 || args[0] != at.Unix() || args[1] != at.Unix() || !slices.Equal(args[2].([]string), []string{"tech"}) {
+	if err != nil || q != "SELECT last_sla_state FROM x WHERE a <= ? AND b <= ? AND c > ? OR d <= ? AND has(?, last_team)" ||
+		len(args) != 5 || args[0] != at.Unix() || args[3] != at.Unix() || !slices.Equal(args[4].([]string), []string{"tech"}) {
 		t.Fatalf("sql %q %v %v", q, args, err)
 	}
 	p, err = PlanBacklog(BacklogQuery{At: at, By: "team", Filters: map[string][]string{DimSLAState: {SLAAtRisk, SLABreached}}})
-	if err != nil || !p.sla() || p.Column != "team" {
+	if err != nil || p.Column != "team" {
 		t.Fatalf("plan %+v, %v", p, err)
 	}
 	q, args, err = p.BacklogSQL(frags)
-	if err != nil || !strings.HasSuffix(q, "AND has(?, last_sla_state)") || len(args) != 3 {
+	if err != nil || !strings.HasSuffix(q, "AND has(?, last_sla_state)") || len(args) != 5 {
 		t.Fatalf("sql %q %v %v", q, args, err)
 	}
-	if p, _ := PlanBacklog(BacklogQuery{At: at, By: "team"}); p.sla() {
-		t.Error("a plain backlog uses the SLA template")
+	if p, _ := PlanBacklog(BacklogQuery{At: at, By: "team"}); p == nil {
+		t.Error("a plain backlog is refused")
+	} else if q, _, err := p.BacklogSQL(frags); err != nil || !strings.HasPrefix(q, "SELECT last_team FROM x") {
+		t.Errorf("a plain backlog: %q %v", q, err)
 	}
 	if _, _, err := p.BacklogSQL(map[string]string{"filter": "has(?, {col})"}); err == nil {
 		t.Error("a missing backlog-sla template")

@@ -37,11 +37,10 @@ func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (
 	period := func(from, to time.Time) ([]analytics.PerformanceRow, error) {
 		from, to = analytics.CeilSecond(from), analytics.CeilSecond(to)
 		args := append([]any{q.By, from, to}, fargs...)
-		args = append(append(args, from, to), fargs...)
 		var out []analytics.PerformanceRow
 		err := s.perfEach(ctx, "perf-period", args, func(rows analytics.ResultRows) error {
 			var r analytics.PerformanceRow
-			var fr, rs []int64
+			var fr, rs []int64 // the sorted lists the percentiles are read from
 			if err := rows.Scan(&r.Key, &r.Handled, &r.FirstResponses, &fr, &rs, &r.FirstResponseP50Ms, &r.FirstResponseP90Ms,
 				&r.ResolveP50Ms, &r.ResolveP90Ms, &r.SLAMet, &r.Reopened, &r.Handoffs, &r.CSATRated, &r.CSATSum); err != nil {
 				return err
@@ -85,22 +84,33 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 	if err != nil {
 		return nil, err
 	}
-	var tickets []analytics.TicketHandoffs
-	args := append(append([]any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}, fargs...), fargs...)
-	err = s.perfEach(ctx, "bottleneck-tickets", args, func(rows analytics.ResultRows) error {
+	var aggs []analytics.HandoffAggregate
+	err = s.perfEach(ctx, "bottleneck-handoffs", append([]any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}, fargs...), func(rows analytics.ResultRows) error {
+		var a analytics.HandoffAggregate
+		if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
+			return err
+		}
+		aggs = append(aggs, a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var top []analytics.TicketHandoffs
+	err = s.perfEach(ctx, "bottleneck-top", append(append(append(append([]any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}, fargs...), int64(analytics.MaxPingPongTickets)), analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)), analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)), func(rows analytics.ResultRows) error {
 		var t analytics.TicketHandoffs
 		var bounces string
 		if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
 			return err
 		}
 		t.Bounces = analytics.ParseBounces(bounces)
-		tickets = append(tickets, t)
+		top = append(top, t)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return analytics.BuildBottlenecks(times, tickets), nil
+	return analytics.AssembleBottlenecks(times, aggs, top), nil
 }
 
 // perfEach runs a performance query and calls fn on every row.

@@ -23,26 +23,6 @@ GROUP BY {keyrefs}
 ORDER BY abs(cur - prev) DESC, {keyrefs}
 LIMIT ?
 
--- name: backlog
--- The state in force at an instant is that of the latest version of the ticket
--- that started at or before it (its interval covers the instant).
--- parameters: at, the filter values
-SELECT {key} AS k, toInt64(count()) AS n
-FROM (
-    SELECT ticket_id,
-           argMax(status, version) AS last_status, argMax(team, version) AS last_team,
-           argMax(assignee, version) AS last_assignee, argMax(priority, version) AS last_priority,
-           argMax(category, version) AS last_category, argMax(channel, version) AS last_channel,
-           argMax(ticket_type, version) AS last_ticket_type, argMax(customer_tier, version) AS last_customer_tier
-    FROM intervals FINAL
-    WHERE start_at <= toDateTime(?)
-    GROUP BY ticket_id
-)
-WHERE last_status NOT IN ('resolved', 'closed'){filters}
-GROUP BY k
-HAVING n > 0 -- ClickHouse answers a group by a constant on no rows with a 0
-ORDER BY n DESC, k
-
 -- name: backlog-all
 ''
 

@@ -1,14 +1,18 @@
 -- Performance and bottleneck queries of the ClickHouse store, for 18.16 and
--- current (no window functions: team sequences are arrays of
--- (version, team) tuples sorted by version). {{filters}} is replaced at
--- start-up by analytics.PerfFilterClause: a constant condition on the
--- tickets' dimension columns whose values are bound parameters. Percentiles
--- pick the element of rank floor(n * p / 100) + 1 of the sorted values
+-- current. {{filters}} is replaced at start-up by
+-- analytics.PerfFilterClause, a constant condition on the tickets'
+-- dimension columns whose values are bound parameters, and per request by
+-- only the filters it sets (analytics.FilterClause). Percentiles pick the
+-- element of rank floor(n * p / 100) + 1 of the sorted values
 -- (quantileExact's rule, in integer arithmetic; analytics.Percentile); an
--- index past the end of an empty array gives 0.
+-- index past the end of an empty array gives 0. Handoffs and bounces are
+-- the per-version facts Derive keeps (analytics.Flow): no query walks a
+-- ticket's intervals. An interval has an open and a closed row until the
+-- parts merge; both carry the same facts, so the interval queries count
+-- distinct (ticket, version) pairs instead of reading with FINAL.
 
 -- name: perf-period
--- params: by ('agent' | 'team'), from, to, filters, from, to, filters
+-- params: by ('agent' | 'team'), from, to, filters
 SELECT k, toInt64(count()), toInt64(countIf(isNotNull(first_response_ms))),
        arraySort(groupArrayIf(assumeNotNull(first_response_ms), isNotNull(first_response_ms))) AS fr,
        arraySort(groupArrayIf(assumeNotNull(resolve_ms), isNotNull(resolve_ms))) AS rs,
@@ -17,19 +21,11 @@ SELECT k, toInt64(count()), toInt64(countIf(isNotNull(first_response_ms))),
        toInt64(countIf(sla_breached = 0)), toInt64(countIf(reopen_count > 0)), toInt64(sum(handoffs)),
        toInt64(countIf(csat_score > 0)), toInt64(sumIf(csat_score, csat_score > 0))
 FROM (
-    SELECT ticket_id, if(? = 'team', team, assignee) AS k,
-           first_response_ms, resolve_ms, sla_breached, reopen_count, csat_score
+    SELECT if(? = 'team', team, assignee) AS k,
+           first_response_ms, resolve_ms, sla_breached, reopen_count, csat_score, handoffs
     FROM tickets FINAL
     WHERE resolved_at >= ? AND resolved_at < ? AND {{filters}}
-) ANY LEFT JOIN (
-    SELECT ticket_id, toInt64(arraySum(arrayMap((t, i) -> i > 1 AND t != ts[i - 1], ts, arrayEnumerate(ts)))) AS handoffs
-    FROM (
-        SELECT ticket_id, arrayMap(x -> tupleElement(x, 2), arraySort(groupArray((version, team)))) AS ts
-        FROM intervals FINAL
-        WHERE ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE resolved_at >= ? AND resolved_at < ? AND {{filters}})
-        GROUP BY ticket_id
-    )
-) USING ticket_id
+)
 WHERE k != ''
 GROUP BY k
 
@@ -41,6 +37,8 @@ SELECT k, toInt64(count()) FROM (
 ) WHERE k != '' GROUP BY k
 
 -- name: bottleneck-status-times
+-- The closed rows of the period's intervals; FINAL merges only the parts of
+-- the period (the sorting key starts with the day of start_at).
 -- params: from, to, filters
 SELECT team, status, toInt64(sum(duration_ms)), toInt64(count()),
        toInt64(arraySort(groupArray(duration_ms))[intDiv(count() * 50, 100) + 1])
@@ -49,23 +47,49 @@ WHERE closed = 1 AND start_at >= ? AND start_at < ?
   AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
 GROUP BY team, status
 
--- name: bottleneck-tickets
--- Tickets with at least one team change among their intervals started in
--- the period: the sequence of teams by version is collapsed (consecutive
--- repeats dropped); each position whose team comes back two places later
--- is a bounce. params: from, to, filters, filters
-SELECT ticket_id, product, category, toInt64(length(c) - 1),
-       arrayStringConcat(arrayMap(i -> concat(c[i], '\x1F', c[i + 1]),
-           arrayFilter(i -> i + 2 <= length(c) AND c[i + 2] = c[i], arrayEnumerate(c))), '\x1E')
+-- name: bottleneck-handoffs
+-- The handoffs of the period as analytics.HandoffAggregate rows: all of
+-- them, by the product and the category at the handoff, the bounces by pair
+-- of teams and all bounces; one scan, each handoff spread over its rows by
+-- arrayJoin.
+-- params: from, to, filters
+SELECT dim, k1, k2, toInt64(uniqExact(ticket_id)), toInt64(uniqExact(ticket_id, version))
 FROM (
-    SELECT ticket_id,
-           arrayMap(x -> tupleElement(x, 2), arraySort(groupArray((version, team)))) AS ts,
-           arrayFilter((t, i) -> i = 1 OR t != ts[i - 1], ts, arrayEnumerate(ts)) AS c
-    FROM intervals FINAL
-    WHERE start_at >= ? AND start_at < ?
+    SELECT ticket_id, version, bounce,
+           arrayJoin([('all', '', ''), ('product', product, ''), ('category', category, ''),
+                      ('pair', if(team < prev_team, team, prev_team), if(team < prev_team, prev_team, team)), ('bounced', '', '')]) AS d,
+           tupleElement(d, 1) AS dim, tupleElement(d, 2) AS k1, tupleElement(d, 3) AS k2
+    FROM intervals
+    WHERE handoff = 1 AND start_at >= ? AND start_at < ?
       AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
+)
+WHERE bounce = 1 OR dim IN ('all', 'product', 'category')
+GROUP BY dim, k1, k2
+
+-- name: bottleneck-top
+-- The tickets with the most bounces in the period (ties by id), with their
+-- handoffs there and their bounces in order, each as the returning team,
+-- '\x1F', the team it returned from (analytics.ParseBounces).
+-- params: from, to, filters, limit, from, to, from, to
+SELECT ticket_id, product, category, toInt64(length(hs)),
+       arrayStringConcat(arrayMap(x -> concat(tupleElement(x, 3), '\x1F', tupleElement(x, 4)),
+           arrayFilter(x -> tupleElement(x, 2) = 1, hs)), '\x1E')
+FROM (
+    SELECT ticket_id, arraySort(groupUniqArray((version, bounce, team, prev_team))) AS hs
+    FROM intervals
+    WHERE handoff = 1 AND ticket_id IN (
+        SELECT ticket_id FROM (
+            SELECT ticket_id, uniqExact(version) AS n
+            FROM intervals
+            WHERE bounce = 1 AND start_at >= ? AND start_at < ?
+              AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
+            GROUP BY ticket_id
+            ORDER BY n DESC, ticket_id
+            LIMIT ?
+        ))
+      AND start_at >= ? AND start_at < ?
     GROUP BY ticket_id
-    HAVING length(c) > 1
 ) ANY INNER JOIN (
-    SELECT ticket_id, product, category FROM tickets FINAL WHERE {{filters}}
+    SELECT ticket_id, product, category FROM tickets FINAL
+    WHERE ticket_id IN (SELECT ticket_id FROM intervals WHERE bounce = 1 AND start_at >= ? AND start_at < ?)
 ) USING ticket_id

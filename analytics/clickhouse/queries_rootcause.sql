@@ -51,68 +51,50 @@ WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
 GROUP BY category, product
 
 -- name: rootcause-handoffs
--- Per product and category of the tickets (latest state), over the
--- intervals started in the period, counted as bottleneck-tickets counts:
--- the team sequence by version with consecutive repeats dropped; its
--- length minus one is the handoffs, each position whose team comes back
--- two places later a bounce. Lambdas take every array they read as an
--- argument: 18.16 drops a subquery's column used only inside a lambda.
--- params: from, to, filters, filters
-SELECT product, category, toInt64(count()), toInt64(countIf(h > 0)), toInt64(sum(h)),
-       toInt64(countIf(b > 0)), toInt64(sum(b))
+-- Per product and per category the ticket had at each version (dim
+-- 'product' or 'category'), over the versions started in the period: the
+-- distinct tickets, those with a handoff and the handoffs, those with a
+-- bounce and the bounces (analytics.Flow, as bottleneck-handoffs counts;
+-- distinct (ticket, version) pairs, so an interval's open and closed rows
+-- count once).
+-- params: from, to, filters
+SELECT dim, k, toInt64(uniqExact(ticket_id)), toInt64(uniqExactIf(ticket_id, handoff = 1)),
+       toInt64(uniqExactIf(ticket_id, version, handoff = 1)), toInt64(uniqExactIf(ticket_id, bounce = 1)),
+       toInt64(uniqExactIf(ticket_id, version, bounce = 1))
 FROM (
-    SELECT ticket_id, toInt64(length(c) - 1) AS h,
-           toInt64(arrayCount((x, z) -> x = z, arraySlice(c, 1, greatest(length(c) - 2, 0)), arraySlice(c, 3))) AS b
-    FROM (
-        SELECT ticket_id,
-               arrayMap(x -> tupleElement(x, 2), arraySort(groupArray((version, team)))) AS ts,
-               arrayFilter((t, p, i) -> i = 1 OR t != p, ts, arrayPushFront(arrayPopBack(ts), ''), arrayEnumerate(ts)) AS c
-        FROM intervals FINAL
-        WHERE start_at >= toDateTime(?) AND start_at < toDateTime(?)
-          AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
-        GROUP BY ticket_id
-    )
-) ANY INNER JOIN (
-    SELECT ticket_id, product, category FROM tickets FINAL WHERE {{filters}}
-) USING ticket_id
-GROUP BY product, category
+    SELECT ticket_id, version, handoff, bounce,
+           arrayJoin([('product', product), ('category', category)]) AS dk,
+           tupleElement(dk, 1) AS dim, tupleElement(dk, 2) AS k
+    FROM intervals
+    WHERE start_at >= toDateTime(?) AND start_at < toDateTime(?)
+      AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
+)
+GROUP BY dim, k
 
 -- name: rootcause-reopens
--- Resolutions started in the period (a done interval after one not done,
--- or first) and whether a later interval of the ticket is not done, per
+-- Resolutions started in the period (analytics.Flow.Resolution: a done
+-- version after one not done, or first) and whether the ticket was open
+-- again later (its last open version is above the resolution's), per
 -- ticket and value of team, category and product at the resolution, and
 -- in one total (dim 'all'); a ticket counts once per value.
--- Lambdas take every array they read as an argument: 18.16 drops a
--- subquery's column that is used only inside a lambda.
--- params: from, to, from, to, filters
+-- params: from, to, filters, from, to
 SELECT dim, key, toInt64(count()), toInt64(sum(reopened))
 FROM (
     SELECT ticket_id, tupleElement(dk, 1) AS dim, tupleElement(dk, 2) AS key, max(reop) AS reopened
     FROM (
-        SELECT ticket_id, i,
-               arrayJoin([('all', ''), ('team', tm[i]), ('category', ca[i]), ('product', pr[i])]) AS dk,
-               toUInt8(arrayExists(s -> s != 'resolved' AND s != 'closed', arraySlice(ss, i + 1))) AS reop
+        SELECT ticket_id, arrayJoin([('all', ''), ('team', team), ('category', category), ('product', product)]) AS dk,
+               toUInt8(lov > version) AS reop
         FROM (
-            SELECT ticket_id, ss, tm, ca, pr,
-                   arrayJoin(arrayFilter((j, x, p, t) -> (x = 'resolved' OR x = 'closed')
-                                 AND p != 'resolved' AND p != 'closed' AND t >= ? AND t < ?,
-                             arrayEnumerate(ss), ss, arrayPushFront(arrayPopBack(ss), ''), st)) AS i
-            FROM (
-                SELECT ticket_id,
-                       arraySort(groupArray((version, status, toUInt32(start_at), team, category, product))) AS iv,
-                       arrayMap(x -> tupleElement(x, 2), iv) AS ss,
-                       arrayMap(x -> tupleElement(x, 3), iv) AS st,
-                       arrayMap(x -> tupleElement(x, 4), iv) AS tm,
-                       arrayMap(x -> tupleElement(x, 5), iv) AS ca,
-                       arrayMap(x -> tupleElement(x, 6), iv) AS pr
-                FROM intervals FINAL
-                WHERE ticket_id IN (SELECT ticket_id FROM intervals FINAL
-                                    WHERE start_at >= toDateTime(?) AND start_at < toDateTime(?)
-                                      AND status IN ('resolved', 'closed'))
-                  AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
-                GROUP BY ticket_id
-            )
-        )
+            SELECT ticket_id, version, team, category, product
+            FROM intervals
+            WHERE resolution = 1 AND start_at >= toDateTime(?) AND start_at < toDateTime(?)
+              AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
+        ) ANY INNER JOIN (
+            SELECT ticket_id, last_open_version AS lov
+            FROM tickets FINAL
+            WHERE ticket_id IN (SELECT ticket_id FROM intervals
+                                WHERE resolution = 1 AND start_at >= toDateTime(?) AND start_at < toDateTime(?))
+        ) USING ticket_id
     )
     GROUP BY ticket_id, dim, key
 )

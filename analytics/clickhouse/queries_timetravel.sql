@@ -1,73 +1,72 @@
 -- Time-travel queries of the ClickHouse store (see analytics/timetravel.go),
--- for 18.16 and current. The state of a ticket at an instant is that of its
--- highest version whose interval started at or before it; its SLA state
--- then is breached (that state has sla_breached), at_risk (a warning at or
--- before the instant whose version is above that of the last resolution at
--- or before it; maxIf over no rows, and a missing right row of the join,
--- give 0) or on_track. Instants are unix seconds, rounded down.
+-- for 18.16 and current. The state of a ticket at an instant is the version
+-- whose cover holds it (analytics.Flow.CoversFrom): a closed interval with
+-- covers_from <= at < covers_to, or the ticket's latest version when its
+-- covers_from <= at. The covers of a ticket's versions never overlap, so
+-- each ticket is one row, without grouping the intervals by ticket. Closed
+-- interval rows are read without FINAL (the open row of an interval never
+-- matches closed = 1, and a closed row written twice by a retried batch is
+-- counted once by uniqExact / LIMIT 1 BY); the latest-ticket rows need
+-- FINAL. The SLA state is breached (sla_breached), at_risk (a warning
+-- since the last resolution: warned) or on_track. Instants are unix
+-- seconds, rounded down; start_at <= covers_from prunes parts by the
+-- intervals' sorting key.
 
 -- name: backlog-sla
 -- The backlog template (queries_hotspots.sql) with the SLA state as the
 -- column last_sla_state, filled by analytics.BacklogPlan like "backlog".
--- params: at, at, filters
-SELECT {key} AS k, toInt64(count()) AS n
+-- params: at, at, at, at, filters
+SELECT {key} AS k, toInt64(uniqExact(ticket_id)) AS n
 FROM (
-    SELECT last_status, last_team, last_assignee, last_priority, last_category, last_channel,
-           last_ticket_type, last_customer_tier,
-           multiIf(last_breached = 1, 'breached', w > r, 'at_risk', 'on_track') AS last_sla_state
+    SELECT ticket_id, status AS last_status, team AS last_team, assignee AS last_assignee,
+           priority AS last_priority, category AS last_category, channel AS last_channel,
+           ticket_type AS last_ticket_type, customer_tier AS last_customer_tier,
+           multiIf(sla_breached = 1, 'breached', warned = 1, 'at_risk', 'on_track') AS last_sla_state
     FROM (
-        SELECT ticket_id,
-               argMax(status, version) AS last_status, argMax(team, version) AS last_team,
-               argMax(assignee, version) AS last_assignee, argMax(priority, version) AS last_priority,
-               argMax(category, version) AS last_category, argMax(channel, version) AS last_channel,
-               argMax(ticket_type, version) AS last_ticket_type, argMax(customer_tier, version) AS last_customer_tier,
-               argMax(sla_breached, version) AS last_breached
-        FROM intervals FINAL
-        WHERE start_at <= toDateTime(?)
-        GROUP BY ticket_id
-    ) ANY LEFT JOIN (
-        SELECT ticket_id, maxIf(ticket_version, outcome = 'warning') AS w, maxIf(ticket_version, metric = 'overall') AS r
-        FROM sla_outcomes FINAL
-        WHERE at <= toDateTime(?)
-        GROUP BY ticket_id
-    ) USING ticket_id
+        SELECT ticket_id, status, team, assignee, priority, category, channel, ticket_type, customer_tier,
+               sla_breached, warned
+        FROM intervals
+        WHERE closed = 1 AND start_at <= toDateTime(?) AND covers_from <= toDateTime(?)
+          AND covers_to > toDateTime(?)
+        UNION ALL
+        SELECT ticket_id, status, team, assignee, priority, category, channel, ticket_type, customer_tier,
+               sla_breached, warned
+        FROM tickets FINAL
+        WHERE covers_from <= toDateTime(?)
+    )
+    WHERE status NOT IN ('resolved', 'closed')
 )
-WHERE last_status NOT IN ('resolved', 'closed'){filters}
+WHERE 1{filters}
 GROUP BY k
 HAVING n > 0
 ORDER BY n DESC, k
 
 -- name: open-tickets
--- The tickets open at the instant, oldest open episode first: the episode
--- starts with the first interval after the last done one (or the first).
--- No lambda reads a column it is not given as an argument: 18.16 drops a
--- subquery's column used only inside a lambda.
--- params: at, at, open_filters, limit
-SELECT ticket_id, s, tm, asg, pr, ca, pd, toInt64(opened), sla_state
+-- The tickets open at the instant, oldest open episode first (open_since:
+-- the first version after the last done one, or the first).
+-- params: at, at, at, at, open_filters, limit
+SELECT ticket_id, s, tm, asg, pr, ca, pd, toInt64(toUInt32(opened)), sla_state
 FROM (
-    SELECT ticket_id, s, tm, asg, pr, ca, pd, opened,
-           multiIf(br = 1, 'breached', w > r, 'at_risk', 'on_track') AS sla_state
+    SELECT ticket_id, status AS s, team AS tm, assignee AS asg, priority AS pr, category AS ca, product AS pd,
+           ifNull(open_since, covers_from) AS opened,
+           multiIf(sla_breached = 1, 'breached', warned = 1, 'at_risk', 'on_track') AS sla_state
     FROM (
-        SELECT ticket_id,
-               argMax(status, version) AS s, argMax(team, version) AS tm, argMax(assignee, version) AS asg,
-               argMax(priority, version) AS pr, argMax(category, version) AS ca, argMax(product, version) AS pd,
-               argMax(sla_breached, version) AS br,
-               arraySort(groupArray((version, toUInt32(start_at), toUInt8(status = 'resolved' OR status = 'closed')))) AS iv,
-               arrayReduce('max', arrayMap((x, i) -> if(tupleElement(x, 3) = 1, i, 0), iv, arrayEnumerate(iv))) AS last_done,
-               tupleElement(iv[last_done + 1], 2) AS opened
-        FROM intervals FINAL
-        WHERE start_at <= toDateTime(?)
-        GROUP BY ticket_id
-        HAVING s != 'resolved' AND s != 'closed'
-    ) ANY LEFT JOIN (
-        SELECT ticket_id, maxIf(ticket_version, outcome = 'warning') AS w, maxIf(ticket_version, metric = 'overall') AS r
-        FROM sla_outcomes FINAL
-        WHERE at <= toDateTime(?)
-        GROUP BY ticket_id
-    ) USING ticket_id
+        SELECT ticket_id, status, team, assignee, priority, category, product, open_since, covers_from,
+               sla_breached, warned
+        FROM intervals
+        WHERE closed = 1 AND start_at <= toDateTime(?) AND covers_from <= toDateTime(?)
+          AND covers_to > toDateTime(?)
+        UNION ALL
+        SELECT ticket_id, status, team, assignee, priority, category, product, open_since, covers_from,
+               sla_breached, warned
+        FROM tickets FINAL
+        WHERE covers_from <= toDateTime(?)
+    )
+    WHERE status NOT IN ('resolved', 'closed')
 )
 WHERE (? = 1 OR {{in:s}}) AND (? = 1 OR {{in:tm}}) AND (? = 1 OR {{in:pr}}) AND (? = 1 OR {{in:sla_state}})
 ORDER BY opened, ticket_id
+LIMIT 1 BY ticket_id
 LIMIT ?
 
 -- name: source-at

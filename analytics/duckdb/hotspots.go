@@ -28,9 +28,14 @@ var hotspotQueries = sync.OnceValues(func() (map[string]string, error) {
 // query runs one read query of the analytics answers (hotspots,
 // performance, bottlenecks), handing it to the context's trace first.
 func (s *Store) query(ctx context.Context, query string, args ...any) (analytics.ResultRows, error) {
+	query, args = filterClause.Simplify(query, args)
 	analytics.TraceQuery(ctx, query, args)
 	return s.db.QueryContext(ctx, query, args...)
 }
+
+// filterClause rewrites the constant filter condition of the performance,
+// bottleneck and root-cause queries to the filters each request sets.
+var filterClause = analytics.NewFilterClause(inList, "ticket_id IN (SELECT ticket_id FROM tickets WHERE ")
 
 // DB is the pool the read queries run on, for running a traced statement
 // directly beside the API (`deskmine bench query`); DuckDB lets a process

@@ -82,21 +82,33 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 	if err != nil {
 		return nil, err
 	}
-	var tickets []analytics.TicketHandoffs
-	err = s.perfEach(ctx, "bottleneck-tickets", append(append([]any{}, fargs...), q.From.UTC(), q.To.UTC()), func(rows analytics.ResultRows) error {
+	var aggs []analytics.HandoffAggregate
+	err = s.perfEach(ctx, "bottleneck-handoffs", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
+		var a analytics.HandoffAggregate
+		if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
+			return err
+		}
+		aggs = append(aggs, a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var top []analytics.TicketHandoffs
+	err = s.perfEach(ctx, "bottleneck-top", append(append(append([]any{q.From.UTC(), q.To.UTC()}, fargs...), int64(analytics.MaxPingPongTickets)), q.From.UTC(), q.To.UTC()), func(rows analytics.ResultRows) error {
 		var t analytics.TicketHandoffs
 		var bounces string
 		if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
 			return err
 		}
 		t.Bounces = analytics.ParseBounces(bounces)
-		tickets = append(tickets, t)
+		top = append(top, t)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return analytics.BuildBottlenecks(times, tickets), nil
+	return analytics.AssembleBottlenecks(times, aggs, top), nil
 }
 
 // perfEach runs a performance query and calls fn on every row.

@@ -21,7 +21,9 @@ WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position
 -- name: prior
 SELECT ticket_id, version, last_at, first_response_at, resolved_at,
        status, team, assignee, priority, category, channel, ticket_type, customer_tier,
-       product, sla_breached
+       product, sla_breached,
+       covers_from, open_since, warned, handoffs, bounces, team_before, last_open_version,
+       handoff, bounce, prev_team, resolution
 FROM tickets WHERE ticket_id IN (SELECT unnest(CAST(? AS BIGINT[])))
 
 -- Inserts fed by the appender (its rows are the table appended_data, in

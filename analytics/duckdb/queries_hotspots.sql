@@ -28,26 +28,6 @@ GROUP BY {keyrefs}
 ORDER BY abs(cur - prev) DESC, {keyrefs}
 LIMIT ?
 
--- name: backlog
--- The state in force at an instant is that of the latest version of the ticket
--- that started at or before it (its interval covers the instant).
--- parameters: at, the filter values
-SELECT {key} AS k, count(*) AS n
-FROM (
-    SELECT ticket_id,
-           arg_max(status, version) AS last_status, arg_max(team, version) AS last_team,
-           arg_max(assignee, version) AS last_assignee, arg_max(priority, version) AS last_priority,
-           arg_max(category, version) AS last_category, arg_max(channel, version) AS last_channel,
-           arg_max(ticket_type, version) AS last_ticket_type, arg_max(customer_tier, version) AS last_customer_tier
-    FROM intervals
-    WHERE start_at <= make_timestamp(CAST(? AS BIGINT) * 1000000)
-    GROUP BY ticket_id
-)
-WHERE last_status NOT IN ('resolved', 'closed'){filters}
-GROUP BY k
-HAVING n > 0 -- ClickHouse answers a group by a constant on no rows with a 0
-ORDER BY n DESC, k
-
 -- name: backlog-all
 ''
 

@@ -1,32 +1,30 @@
 -- Performance and bottleneck queries of the DuckDB store (see
 -- analytics/performance.go and analytics/bottlenecks.go). {{filters}} is
--- replaced at start-up by analytics.PerfFilterClause: a constant condition
--- on the tickets' dimension columns whose values are bound parameters.
+-- replaced at start-up by analytics.PerfFilterClause, a constant condition
+-- on the tickets' dimension columns whose values are bound parameters, and
+-- per request by only the filters it sets (analytics.FilterClause).
 -- Percentiles pick the element of rank floor(n * p / 100) + 1 of the sorted
 -- values, as ClickHouse's quantileExact does (analytics.Percentile).
+-- Handoffs and bounces are the per-version facts Derive keeps
+-- (analytics.Flow): no query walks a ticket's intervals.
 
 -- name: perf-period
 -- params: by ('agent' | 'team'), from, to, filters
 WITH t AS (
-    SELECT ticket_id, CASE WHEN ? = 'team' THEN team ELSE assignee END AS k,
-           first_response_ms, resolve_ms, sla_breached, reopen_count, csat_score
+    SELECT CASE WHEN ? = 'team' THEN team ELSE assignee END AS k,
+           first_response_ms, resolve_ms, sla_breached, reopen_count, csat_score, handoffs
     FROM tickets
     WHERE resolved_at >= ? AND resolved_at < ? AND {{filters}}
-), h AS (
-    SELECT ticket_id, count(*) FILTER (WHERE prev IS NOT NULL AND prev <> team) AS handoffs
-    FROM (SELECT ticket_id, team, lag(team) OVER (PARTITION BY ticket_id ORDER BY version) AS prev
-          FROM intervals WHERE ticket_id IN (SELECT ticket_id FROM t))
-    GROUP BY ticket_id
 ), g AS (
     SELECT k, count(*) AS handled, count(first_response_ms) AS responded,
            list_sort(list(first_response_ms) FILTER (WHERE first_response_ms IS NOT NULL)) AS fr,
            list_sort(list(resolve_ms) FILTER (WHERE resolve_ms IS NOT NULL)) AS rs,
            count(*) FILTER (WHERE NOT sla_breached) AS met,
            count(*) FILTER (WHERE reopen_count > 0) AS reopened,
-           CAST(coalesce(sum(h.handoffs), 0) AS BIGINT) AS handoffs,
+           CAST(coalesce(sum(handoffs), 0) AS BIGINT) AS handoffs,
            count(*) FILTER (WHERE csat_score > 0) AS rated,
            CAST(coalesce(sum(csat_score) FILTER (WHERE csat_score > 0), 0) AS BIGINT) AS csat_sum
-    FROM t LEFT JOIN h USING (ticket_id)
+    FROM t
     WHERE k <> ''
     GROUP BY k
 )
@@ -52,25 +50,44 @@ WHERE closed AND start_at >= ? AND start_at < ?
   AND ticket_id IN (SELECT ticket_id FROM tickets WHERE {{filters}})
 GROUP BY team, status
 
--- name: bottleneck-tickets
--- Tickets with at least one team change among their intervals started in
--- the period: the sequence of teams by version is collapsed (consecutive
--- repeats dropped); each position whose team comes back two places later
--- is a bounce. params: from, to, filters
-WITH f AS (
-    SELECT ticket_id, product, category FROM tickets WHERE {{filters}}
-), iv AS (
-    SELECT ticket_id, version, team, lag(team) OVER (PARTITION BY ticket_id ORDER BY version) AS prev
+-- name: bottleneck-handoffs
+-- The handoffs of the period as analytics.HandoffAggregate rows: all of
+-- them, by the product and the category at the handoff, the bounces by pair
+-- of teams and all bounces.
+-- params: from, to, filters
+WITH h AS (
+    SELECT ticket_id, team, prev_team, bounce, product, category
     FROM intervals
-    WHERE start_at >= ? AND start_at < ? AND ticket_id IN (SELECT ticket_id FROM f)
-), c AS (
-    SELECT ticket_id, version, team,
-           lead(team) OVER w AS t1, lead(team, 2) OVER w AS t2
-    FROM iv WHERE prev IS NULL OR prev <> team
-    WINDOW w AS (PARTITION BY ticket_id ORDER BY version)
+    WHERE handoff AND start_at >= ? AND start_at < ?
+      AND ticket_id IN (SELECT ticket_id FROM tickets WHERE {{filters}})
 )
-SELECT c.ticket_id, any_value(f.product), any_value(f.category), count(*) - 1,
-       coalesce(string_agg(team || chr(31) || t1, chr(30) ORDER BY version) FILTER (WHERE t2 = team), '')
-FROM c JOIN f USING (ticket_id)
-GROUP BY c.ticket_id
-HAVING count(*) > 1
+SELECT 'all', '', '', count(DISTINCT ticket_id), count(*) FROM h
+UNION ALL
+SELECT 'product', product, '', count(DISTINCT ticket_id), count(*) FROM h GROUP BY product
+UNION ALL
+SELECT 'category', category, '', count(DISTINCT ticket_id), count(*) FROM h GROUP BY category
+UNION ALL
+SELECT 'pair', least(team, prev_team), greatest(team, prev_team), count(DISTINCT ticket_id), count(*)
+FROM h WHERE bounce GROUP BY least(team, prev_team), greatest(team, prev_team)
+UNION ALL
+SELECT 'bounced', '', '', count(DISTINCT ticket_id), count(*) FROM h WHERE bounce
+
+-- name: bottleneck-top
+-- The tickets with the most bounces in the period (ties by id), with their
+-- handoffs there and their bounces in order, each as the returning team,
+-- chr(31), the team it returned from (analytics.ParseBounces).
+-- params: from, to, filters, limit, from, to
+WITH b AS (
+    SELECT ticket_id, count(*) AS n
+    FROM intervals
+    WHERE bounce AND start_at >= ? AND start_at < ?
+      AND ticket_id IN (SELECT ticket_id FROM tickets WHERE {{filters}})
+    GROUP BY ticket_id
+    ORDER BY n DESC, ticket_id
+    LIMIT ?
+)
+SELECT i.ticket_id, any_value(t.product), any_value(t.category), count(*),
+       coalesce(string_agg(i.team || chr(31) || i.prev_team, chr(30) ORDER BY i.version) FILTER (WHERE i.bounce), '')
+FROM intervals i JOIN b USING (ticket_id) JOIN tickets t USING (ticket_id)
+WHERE i.handoff AND i.start_at >= ? AND i.start_at < ?
+GROUP BY i.ticket_id

@@ -55,55 +55,45 @@ WHERE created_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
 GROUP BY category, product
 
 -- name: rootcause-handoffs
--- Per product and category of the tickets (latest state), over the
--- intervals started in the period, counted as bottleneck-tickets counts:
--- the team sequence by version with consecutive repeats dropped; its
--- length minus one is the handoffs, each position whose team comes back two
--- places later a bounce.
+-- Per product and per category the ticket had at each version (dim
+-- 'product' or 'category'), over the versions started in the period: the
+-- distinct tickets, those with a handoff and the handoffs, those with a
+-- bounce and the bounces (analytics.Flow, as bottleneck-handoffs counts).
 -- params: from, to, filters
-WITH iv AS (
-    SELECT ticket_id, version, team, lag(team) OVER (PARTITION BY ticket_id ORDER BY version) AS prev
+WITH w AS (
+    SELECT ticket_id, handoff, bounce, product, category
     FROM intervals
     WHERE start_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
       AND start_at < make_timestamp(CAST(? AS BIGINT) * 1000000)
       AND ticket_id IN (SELECT ticket_id FROM tickets WHERE {{filters}})
-), c AS (
-    SELECT ticket_id, team, lead(team, 2) OVER (PARTITION BY ticket_id ORDER BY version) AS t2
-    FROM iv
-    WHERE prev IS NULL OR prev <> team
-), t AS (
-    SELECT ticket_id, count(*) - 1 AS h, count(*) FILTER (WHERE t2 = team) AS b
-    FROM c
-    GROUP BY ticket_id
+), d AS (
+    SELECT ticket_id, handoff, bounce, 'product' AS dim, product AS k FROM w
+    UNION ALL
+    SELECT ticket_id, handoff, bounce, 'category', category FROM w
 )
-SELECT f.product, f.category, count(*), count(*) FILTER (WHERE h > 0), CAST(sum(h) AS BIGINT),
-       count(*) FILTER (WHERE b > 0), CAST(sum(b) AS BIGINT)
-FROM t JOIN tickets f USING (ticket_id)
-GROUP BY f.product, f.category
+SELECT dim, k, count(DISTINCT ticket_id), count(DISTINCT ticket_id) FILTER (WHERE handoff),
+       count(*) FILTER (WHERE handoff), count(DISTINCT ticket_id) FILTER (WHERE bounce),
+       count(*) FILTER (WHERE bounce)
+FROM d
+GROUP BY dim, k
 
 -- name: rootcause-reopens
--- Resolutions started in the period (a done interval after one not done,
--- or first) and whether a later interval of the ticket is not done, per
+-- Resolutions started in the period (analytics.Flow.Resolution: a done
+-- version after one not done, or first) and whether the ticket was open
+-- again later (its last open version is above the resolution's), per
 -- ticket and value of team, category and product at the resolution, and
 -- in one total (dim 'all'); a ticket counts once per value.
--- params: from, to, filters, from, to
-WITH iv AS (
-    SELECT ticket_id, version, status, start_at, team, category, product,
-           lag(status) OVER (PARTITION BY ticket_id ORDER BY version) AS prev,
-           max(CASE WHEN status NOT IN ('resolved', 'closed') THEN version END)
-               OVER (PARTITION BY ticket_id) AS last_open
-    FROM intervals
-    WHERE ticket_id IN (SELECT ticket_id FROM intervals
-                        WHERE start_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
-                          AND start_at < make_timestamp(CAST(? AS BIGINT) * 1000000)
-                          AND status IN ('resolved', 'closed'))
-      AND ticket_id IN (SELECT ticket_id FROM tickets WHERE {{filters}})
-), r AS (
-    SELECT ticket_id, team, category, product, coalesce(last_open > version, false) AS reopened
-    FROM iv
-    WHERE status IN ('resolved', 'closed') AND (prev IS NULL OR prev NOT IN ('resolved', 'closed'))
-      AND start_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
-      AND start_at < make_timestamp(CAST(? AS BIGINT) * 1000000)
+-- params: from, to, filters
+WITH r AS (
+    SELECT i.ticket_id, i.team, i.category, i.product, t.last_open_version > i.version AS reopened
+    FROM (
+        SELECT ticket_id, version, team, category, product
+        FROM intervals
+        WHERE resolution
+          AND start_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
+          AND start_at < make_timestamp(CAST(? AS BIGINT) * 1000000)
+          AND ticket_id IN (SELECT ticket_id FROM tickets WHERE {{filters}})
+    ) i JOIN tickets t ON t.ticket_id = i.ticket_id
 ), d AS (
     SELECT ticket_id, 'all' AS dim, '' AS k, reopened FROM r
     UNION ALL SELECT ticket_id, 'team', team, reopened FROM r

@@ -1,80 +1,65 @@
 -- Time-travel queries of the DuckDB store (see analytics/timetravel.go).
--- The state of a ticket at an instant is that of its highest version whose
--- interval started at or before it; its SLA state then is breached (that
--- state has sla_breached), at_risk (a warning at or before the instant
--- whose version is above that of the last resolution at or before it) or
--- on_track. Instants are unix seconds, rounded down.
+-- The state of a ticket at an instant is the version whose cover holds it
+-- (analytics.Flow.CoversFrom): a closed interval with covers_from <= at <
+-- covers_to, or the ticket's latest version when its covers_from <= at. The
+-- covers of a ticket's versions never overlap, so each ticket is one row,
+-- without grouping the intervals by ticket. Its SLA state then is breached
+-- (sla_breached), at_risk (a warning since the last resolution: warned) or
+-- on_track. Instants are unix seconds, rounded down; start_at <= covers_from
+-- lets the scan skip row groups that start after the instant.
 
 -- name: backlog-sla
 -- The backlog template (queries_hotspots.sql) with the SLA state as the
 -- column last_sla_state, filled by analytics.BacklogPlan like "backlog".
--- params: at, at, filters
+-- params: at, at, at, at, filters
 SELECT {key} AS k, count(*) AS n
 FROM (
-    SELECT last_status, last_team, last_assignee, last_priority, last_category, last_channel,
-           last_ticket_type, last_customer_tier,
-           CASE WHEN last_breached THEN 'breached'
-                WHEN coalesce(w, 0) > coalesce(r, 0) THEN 'at_risk'
-                ELSE 'on_track' END AS last_sla_state
+    SELECT status AS last_status, team AS last_team, assignee AS last_assignee, priority AS last_priority,
+           category AS last_category, channel AS last_channel, ticket_type AS last_ticket_type,
+           customer_tier AS last_customer_tier,
+           CASE WHEN sla_breached THEN 'breached' WHEN warned THEN 'at_risk' ELSE 'on_track' END AS last_sla_state
     FROM (
-        SELECT ticket_id,
-               arg_max(status, version) AS last_status, arg_max(team, version) AS last_team,
-               arg_max(assignee, version) AS last_assignee, arg_max(priority, version) AS last_priority,
-               arg_max(category, version) AS last_category, arg_max(channel, version) AS last_channel,
-               arg_max(ticket_type, version) AS last_ticket_type, arg_max(customer_tier, version) AS last_customer_tier,
-               arg_max(sla_breached, version) AS last_breached
+        SELECT status, team, assignee, priority, category, channel, ticket_type, customer_tier, sla_breached, warned
         FROM intervals
-        WHERE start_at <= make_timestamp(CAST(? AS BIGINT) * 1000000)
-        GROUP BY ticket_id
-    ) LEFT JOIN (
-        SELECT ticket_id,
-               max(CASE WHEN outcome = 'warning' THEN ticket_version END) AS w,
-               max(CASE WHEN metric = 'overall' THEN ticket_version END) AS r
-        FROM sla_outcomes
-        WHERE "at" <= make_timestamp(CAST(? AS BIGINT) * 1000000)
-        GROUP BY ticket_id
-    ) USING (ticket_id)
+        WHERE closed AND start_at <= make_timestamp(CAST(? AS BIGINT) * 1000000)
+          AND covers_from <= make_timestamp(CAST(? AS BIGINT) * 1000000)
+          AND covers_to > make_timestamp(CAST(? AS BIGINT) * 1000000)
+        UNION ALL
+        SELECT status, team, assignee, priority, category, channel, ticket_type, customer_tier, sla_breached, warned
+        FROM tickets
+        WHERE covers_from <= make_timestamp(CAST(? AS BIGINT) * 1000000)
+    )
+    WHERE status NOT IN ('resolved', 'closed')
 )
-WHERE last_status NOT IN ('resolved', 'closed'){filters}
+WHERE true{filters}
 GROUP BY k
 HAVING n > 0
 ORDER BY n DESC, k
 
 -- name: open-tickets
--- The tickets open at the instant, oldest open episode first: the episode
--- starts with the first interval after the last done one (or the first).
--- params: at, at, at, open_filters, limit
-WITH st AS (
-    SELECT ticket_id,
-           arg_max(status, version) AS s, arg_max(team, version) AS tm, arg_max(assignee, version) AS asg,
-           arg_max(priority, version) AS pr, arg_max(category, version) AS ca, arg_max(product, version) AS pd,
-           arg_max(sla_breached, version) AS br,
-           coalesce(max(CASE WHEN status IN ('resolved', 'closed') THEN version END), 0) AS d
-    FROM intervals
-    WHERE start_at <= make_timestamp(CAST(? AS BIGINT) * 1000000)
-    GROUP BY ticket_id
-), op AS (
-    SELECT st.ticket_id, arg_min(i.start_at, i.version) AS opened
-    FROM st JOIN intervals i ON i.ticket_id = st.ticket_id
-    WHERE st.s NOT IN ('resolved', 'closed') AND i.version > st.d
-      AND i.start_at <= make_timestamp(CAST(? AS BIGINT) * 1000000)
-    GROUP BY st.ticket_id
-), sla AS (
-    SELECT ticket_id,
-           max(CASE WHEN outcome = 'warning' THEN ticket_version END) AS w,
-           max(CASE WHEN metric = 'overall' THEN ticket_version END) AS r
-    FROM sla_outcomes
-    WHERE "at" <= make_timestamp(CAST(? AS BIGINT) * 1000000)
-    GROUP BY ticket_id
-), o AS (
-    SELECT st.ticket_id, s, tm, asg, pr, ca, pd, opened,
-           CASE WHEN br THEN 'breached'
-                WHEN coalesce(w, 0) > coalesce(r, 0) THEN 'at_risk'
-                ELSE 'on_track' END AS sla_state
-    FROM st JOIN op ON op.ticket_id = st.ticket_id LEFT JOIN sla ON sla.ticket_id = st.ticket_id
-)
+-- The tickets open at the instant, oldest open episode first (open_since:
+-- the first version after the last done one, or the first).
+-- params: at, at, at, at, open_filters, limit
 SELECT ticket_id, s, tm, asg, pr, ca, pd, epoch_ms(opened) // 1000, sla_state
-FROM o
+FROM (
+    SELECT ticket_id, status AS s, team AS tm, assignee AS asg, priority AS pr, category AS ca, product AS pd,
+           coalesce(open_since, covers_from) AS opened,
+           CASE WHEN sla_breached THEN 'breached' WHEN warned THEN 'at_risk' ELSE 'on_track' END AS sla_state
+    FROM (
+        SELECT ticket_id, status, team, assignee, priority, category, product, open_since, covers_from,
+               sla_breached, warned
+        FROM intervals
+        WHERE closed AND start_at <= make_timestamp(CAST(? AS BIGINT) * 1000000)
+          AND covers_from <= make_timestamp(CAST(? AS BIGINT) * 1000000)
+          AND covers_to > make_timestamp(CAST(? AS BIGINT) * 1000000)
+        UNION ALL
+        SELECT ticket_id, status, team, assignee, priority, category, product, open_since, covers_from,
+               sla_breached, warned
+        FROM tickets
+        WHERE covers_from <= make_timestamp(CAST(? AS BIGINT) * 1000000)
+    )
+    WHERE status NOT IN ('resolved', 'closed')
+)
 WHERE (? = 1 OR {{in:s}}) AND (? = 1 OR {{in:tm}}) AND (? = 1 OR {{in:pr}}) AND (? = 1 OR {{in:sla_state}})
 ORDER BY opened, ticket_id
 LIMIT ?

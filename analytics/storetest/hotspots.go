@@ -488,11 +488,20 @@ func (x *hotspotExpect) backlog(q analytics.BacklogQuery) []analytics.BacklogRow
 	counts := map[string]int64{}
 next:
 	for _, tevs := range x.tickets {
+		// A version takes effect at the latest `at` of the versions up to
+		// it (a skewed clock does not move it before its predecessor), so
+		// the state at the instant is the last version before the first
+		// whose running latest `at` is after it.
 		var cur *events.Ticket
+		var covers time.Time
 		for i := range tevs {
-			if !tevs[i].At.UTC().Truncate(time.Second).After(at) {
-				cur = &tevs[i].Ticket
+			if s := tevs[i].At.UTC().Truncate(time.Second); s.After(covers) {
+				covers = s
 			}
+			if covers.After(at) {
+				break
+			}
+			cur = &tevs[i].Ticket
 		}
 		if cur == nil || cur.Status == "resolved" || cur.Status == "closed" {
 			continue

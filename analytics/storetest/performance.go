@@ -266,41 +266,61 @@ func ExpectPerformance(evs []events.Event, q analytics.PerformanceQuery) *analyt
 	return res
 }
 
-// ExpectBottlenecks computes the answer to q from the events alone.
+// ExpectBottlenecks computes the answer to q from the events alone. A
+// handoff is a version whose event (in whole seconds) lies in the period and
+// whose team differs from the version before it (wherever that lies), a
+// bounce a handoff back to the team before the previous team; both count
+// under the product and category the ticket had at that version.
 func ExpectBottlenecks(evs []events.Event, q analytics.BottleneckQuery) *analytics.BottleneckResult {
 	type tsKey struct{ team, status string }
+	type agKey struct{ dim, k1, k2 string }
 	durs := map[tsKey][]int64{}
-	var tickets []analytics.TicketHandoffs
+	aggTickets := map[agKey]map[int64]bool{}
+	aggN := map[agKey]int64{}
+	count := func(k agKey, id int64) {
+		if aggTickets[k] == nil {
+			aggTickets[k] = map[int64]bool{}
+		}
+		aggTickets[k][id] = true
+		aggN[k]++
+	}
+	var top []analytics.TicketHandoffs
 	for id, tevs := range lives(evs) {
 		last := tevs[len(tevs)-1].Ticket
 		if !passes(&last, q.Filters) {
 			continue
 		}
-		var seq []string
-		var vers []int64
+		th := analytics.TicketHandoffs{TicketID: id, Product: last.Product, Category: last.Category}
+		before, handoffs := "", 0
 		for i, e := range tevs {
-			if s := sec(e.At); s.Before(q.From) || !s.Before(q.To) {
-				continue
-			}
-			if i+1 < len(tevs) {
+			in := !sec(e.At).Before(q.From) && sec(e.At).Before(q.To)
+			if in && i+1 < len(tevs) {
 				k := tsKey{e.Ticket.Team, e.Ticket.Status}
 				durs[k] = append(durs[k], msBetween(e.At, tevs[i+1].At))
 			}
-			if len(seq) == 0 || seq[len(seq)-1] != e.Ticket.Team {
-				seq = append(seq, e.Ticket.Team)
-				vers = append(vers, e.TicketVersion)
+			if i == 0 || e.Ticket.Team == tevs[i-1].Ticket.Team {
+				continue
+			}
+			prev := tevs[i-1].Ticket.Team
+			bounce := handoffs > 0 && e.Ticket.Team == before
+			before, handoffs = prev, handoffs+1
+			if !in {
+				continue
+			}
+			th.Handoffs++
+			count(agKey{analytics.HandoffAll, "", ""}, id)
+			count(agKey{analytics.HandoffProduct, e.Ticket.Product, ""}, id)
+			count(agKey{analytics.HandoffCategory, e.Ticket.Category, ""}, id)
+			if bounce {
+				p := analytics.NewTeamPair(e.Ticket.Team, prev)
+				count(agKey{analytics.HandoffPair, p.A, p.B}, id)
+				count(agKey{analytics.HandoffBounced, "", ""}, id)
+				th.Bounces = append(th.Bounces, p)
 			}
 		}
-		if len(seq) < 2 {
-			continue
+		if len(th.Bounces) > 0 {
+			top = append(top, th)
 		}
-		th := analytics.TicketHandoffs{TicketID: id, Product: last.Product, Category: last.Category, Handoffs: int64(len(seq) - 1)}
-		for i := 0; i+2 < len(seq); i++ {
-			if seq[i+2] == seq[i] {
-				th.Bounces = append(th.Bounces, analytics.NewTeamPair(seq[i], seq[i+1]))
-			}
-		}
-		tickets = append(tickets, th)
 	}
 	times := []analytics.StatusTime{}
 	for k, ds := range durs {
@@ -310,7 +330,11 @@ func ExpectBottlenecks(evs []events.Event, q analytics.BottleneckQuery) *analyti
 		}
 		times = append(times, st)
 	}
-	return analytics.BuildBottlenecks(times, tickets)
+	var aggs []analytics.HandoffAggregate
+	for k, ids := range aggTickets {
+		aggs = append(aggs, analytics.HandoffAggregate{Dim: k.dim, Key: k.k1, Key2: k.k2, Tickets: int64(len(ids)), N: aggN[k]})
+	}
+	return analytics.AssembleBottlenecks(times, aggs, top)
 }
 
 func lives(evs []events.Event) map[int64][]events.Event { return ticketLives(evs) }

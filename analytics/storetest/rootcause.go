@@ -546,41 +546,56 @@ func expectChains(latest map[int64]*events.Ticket, inScope func(*events.Ticket) 
 }
 
 // expectHandoffs follows ExpectBottlenecks' reading of handoffs and
-// bounces, keeping every ticket with an interval in the period.
+// bounces, per product and per category the ticket had at each version
+// started in the period, keeping every ticket with a version there.
 func expectHandoffs(lives map[int64][]events.Event, q analytics.RootCauseQuery, limit int) (byProduct, byCategory []analytics.HandoffGroup) {
+	type key struct{ dim, val string }
+	type sets struct{ tickets, handoff, bounce map[int64]bool }
+	seen := map[key]*sets{}
 	prod, cat := map[string]*analytics.HandoffGroup{}, map[string]*analytics.HandoffGroup{}
-	for _, tevs := range lives {
+	for id, tevs := range lives {
 		last := tevs[len(tevs)-1].Ticket
 		if !passes(&last, q.Filters) {
 			continue
 		}
-		var seq []string
-		for _, e := range tevs {
+		before, handoffs := "", 0
+		for i, e := range tevs {
+			handoff, bounce := false, false
+			if i > 0 && e.Ticket.Team != tevs[i-1].Ticket.Team {
+				handoff, bounce = true, handoffs > 0 && e.Ticket.Team == before
+				before, handoffs = tevs[i-1].Ticket.Team, handoffs+1
+			}
 			if s := sec(e.At); s.Before(q.From) || !s.Before(q.To) {
 				continue
 			}
-			if len(seq) == 0 || seq[len(seq)-1] != e.Ticket.Team {
-				seq = append(seq, e.Ticket.Team)
-			}
-		}
-		if len(seq) == 0 {
-			continue
-		}
-		var bounces int64
-		for i := 0; i+2 < len(seq); i++ {
-			if seq[i+2] == seq[i] {
-				bounces++
-			}
-		}
-		for _, g := range []*analytics.HandoffGroup{group(prod, last.Product), group(cat, last.Category)} {
-			g.Tickets++
-			g.Handoffs += int64(len(seq) - 1)
-			g.Bounces += bounces
-			if len(seq) > 1 {
-				g.TicketsWithHandoff++
-			}
-			if bounces > 0 {
-				g.PingPongTickets++
+			for _, k := range []key{{"product", e.Ticket.Product}, {"category", e.Ticket.Category}} {
+				m := prod
+				if k.dim == "category" {
+					m = cat
+				}
+				g, st := group(m, k.val), seen[k]
+				if st == nil {
+					st = &sets{map[int64]bool{}, map[int64]bool{}, map[int64]bool{}}
+					seen[k] = st
+				}
+				if !st.tickets[id] {
+					st.tickets[id] = true
+					g.Tickets++
+				}
+				if handoff {
+					g.Handoffs++
+					if !st.handoff[id] {
+						st.handoff[id] = true
+						g.TicketsWithHandoff++
+					}
+				}
+				if bounce {
+					g.Bounces++
+					if !st.bounce[id] {
+						st.bounce[id] = true
+						g.PingPongTickets++
+					}
+				}
 			}
 		}
 	}

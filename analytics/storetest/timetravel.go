@@ -165,8 +165,10 @@ func RunTimeTravel(t *testing.T, open func(t *testing.T) RootCauseStore) {
 }
 
 // ticketAt is a ticket as it stood at an instant, read from its events:
-// the snapshot of its highest version whose event (in whole seconds) is at
-// or before the instant, the start of its open episode and its SLA state.
+// the snapshot of the version in effect then (a version takes effect at the
+// latest `at`, in whole seconds, of the versions up to it: a skewed clock
+// does not move it before its predecessor), the start of its open episode
+// and its SLA state.
 type ticketAt struct {
 	snap     *events.Ticket
 	opened   time.Time
@@ -176,40 +178,37 @@ type ticketAt struct {
 func stateAt(tevs []events.Event, at time.Time) (ticketAt, bool) {
 	done := func(s string) bool { return s == "resolved" || s == "closed" }
 	var cur ticketAt
-	var v, lastDone, warned, resolvedV int64
+	var covers time.Time
+	warned, prevDone := false, true
 	for i, e := range tevs {
+		if s := sec(e.At); s.After(covers) {
+			covers = s
+		}
+		if covers.After(at) {
+			break
+		}
+		cur.snap = &tevs[i].Ticket
 		// A resolution is a version whose snapshot has resolved_at while the
-		// version before had none; it counts where its own second lies.
-		resolution := e.Ticket.ResolvedAt != nil && (i == 0 || tevs[i-1].Ticket.ResolvedAt == nil)
-		if sec(e.At).After(at) {
-			continue
-		}
-		if e.TicketVersion > v {
-			v, cur.snap = e.TicketVersion, &tevs[i].Ticket
-		}
-		if done(e.Ticket.Status) {
-			lastDone = max(lastDone, e.TicketVersion)
+		// version before had none: it ends the warnings before it.
+		if e.Ticket.ResolvedAt != nil && (i == 0 || tevs[i-1].Ticket.ResolvedAt == nil) {
+			warned = false
 		}
 		if e.Type == events.TicketSLAWarning {
-			warned = max(warned, e.TicketVersion)
+			warned = true
 		}
-		if resolution {
-			resolvedV = max(resolvedV, e.TicketVersion)
+		// The open episode starts with the first version after a done one.
+		if !done(e.Ticket.Status) && prevDone {
+			cur.opened = sec(e.At)
 		}
+		prevDone = done(e.Ticket.Status)
 	}
 	if cur.snap == nil || done(cur.snap.Status) {
 		return cur, false
 	}
-	first := int64(0)
-	for _, e := range tevs {
-		if !sec(e.At).After(at) && e.TicketVersion > lastDone && (first == 0 || e.TicketVersion < first) {
-			first, cur.opened = e.TicketVersion, sec(e.At)
-		}
-	}
 	switch {
 	case cur.snap.SLABreached:
 		cur.slaState = analytics.SLABreached
-	case warned > resolvedV:
+	case warned:
 		cur.slaState = analytics.SLAAtRisk
 	default:
 		cur.slaState = analytics.SLAOnTrack
