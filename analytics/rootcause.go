@@ -364,7 +364,6 @@ func RunRootCause(ctx context.Context, run QueryFunc, qs map[string]string, q Ro
 	return res, nil
 }
 
-
 func sortedHandoffs(m map[string]*HandoffGroup, limit int) []HandoffGroup {
 	out := make([]HandoffGroup, 0, len(m))
 	for _, g := range m {
