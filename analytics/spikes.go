@@ -317,30 +317,34 @@ func (p *spikePlan) explain(ctx context.Context, h Hotspotter, sp *Spike, i int,
 		}
 	}
 	filters[q.Dimension] = []string{sp.Value}
-	count := func(dim string, from, to time.Time) (map[string]int64, error) {
-		rows, err := h.Hotspots(ctx, HotspotQuery{Dimensions: []string{dim}, TZ: q.TZ, From: from, To: to,
-			Filters: filters, Limit: MaxHotspotLimit})
+	// One query per dimension counts the spike's bucket and its baseline
+	// together: bucketed like the spike, a row from the spike's bucket on
+	// is the spike's, an earlier one the baseline's.
+	count := func(dim string) (cur, prev map[string]int64, err error) {
+		rows, err := h.Hotspots(ctx, HotspotQuery{Dimensions: []string{dim}, Bucket: q.Bucket, TZ: q.TZ,
+			From: p.starts[i-q.Baseline], To: p.starts[i+1], Filters: filters, Limit: MaxHotspotLimit})
 		if err != nil {
-			return nil, fmt.Errorf("spike explanation by %s: %w", dim, err)
+			return nil, nil, fmt.Errorf("spike explanation by %s: %w", dim, err)
 		}
-		m := map[string]int64{}
+		cur, prev = map[string]int64{}, map[string]int64{}
 		for _, r := range rows {
-			if len(r.Keys) == 1 {
-				m[r.Keys[0]] += r.Count
+			if len(r.Keys) != 1 {
+				continue
+			}
+			if r.Bucket.Before(p.starts[i]) {
+				prev[r.Keys[0]] += r.Count
+			} else {
+				cur[r.Keys[0]] += r.Count
 			}
 		}
-		return m, nil
+		return cur, prev, nil
 	}
 	out := []Finding{}
 	for _, d := range ExplainDimensions() {
 		if c, _ := DimensionColumn(d); c == dcol {
 			continue
 		}
-		cur, err := count(d, p.starts[i], p.starts[i+1])
-		if err != nil {
-			return nil, err
-		}
-		prev, err := count(d, p.starts[i-q.Baseline], p.starts[i])
+		cur, prev, err := count(d)
 		if err != nil {
 			return nil, err
 		}

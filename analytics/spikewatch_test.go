@@ -120,15 +120,15 @@ func TestSpikeWatcherRetriesFailedAlert(t *testing.T) {
 	}
 }
 
-// failingHotspotter fails the counts of one dimension (the queries by
-// bucket; explanations have none).
+// failingHotspotter fails the counts of one dimension (the unfiltered
+// queries; explanations filter on the spike's value).
 type failingHotspotter struct {
 	*fakeHotspotter
 	dim string
 }
 
 func (f failingHotspotter) Hotspots(ctx context.Context, q HotspotQuery) ([]HotspotRow, error) {
-	if q.Dimensions[0] == f.dim && q.Bucket != BucketNone {
+	if q.Dimensions[0] == f.dim && len(q.Filters) == 0 {
 		return nil, errors.New("store unavailable")
 	}
 	return f.fakeHotspotter.Hotspots(ctx, q)

@@ -67,6 +67,26 @@ func (f *fakeSpikes) Hotspots(_ context.Context, q analytics.HotspotQuery) ([]an
 	if err != nil {
 		return nil, err
 	}
+	days := func(row func(b time.Time, last bool) []analytics.HotspotRow) []analytics.HotspotRow {
+		var rows []analytics.HotspotRow
+		from := q.From.In(loc)
+		for b := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc); b.Before(q.To); b = b.AddDate(0, 0, 1) {
+			rows = append(rows, row(b, !b.AddDate(0, 0, 1).Before(q.To))...)
+		}
+		return rows
+	}
+	if q.Dimensions[0] == "product" && slices.Equal(q.Filters["category"], []string{"vpn"}) && q.Bucket == analytics.BucketDay {
+		// An explanation: the spike's day and its 28 days of baseline.
+		return days(func(b time.Time, last bool) []analytics.HotspotRow {
+			if last {
+				return []analytics.HotspotRow{{Bucket: b, Keys: []string{"router"}, Count: 45}, {Bucket: b, Keys: []string{"laptop"}, Count: 5}}
+			}
+			return []analytics.HotspotRow{{Bucket: b, Keys: []string{"laptop"}, Count: 9}, {Bucket: b, Keys: []string{"router"}, Count: 1}}
+		}), nil
+	}
+	if len(q.Filters["category"]) > 0 {
+		return nil, nil
+	}
 	if q.Bucket != analytics.BucketNone {
 		var rows []analytics.HotspotRow
 		from := q.From.In(loc)
@@ -80,13 +100,7 @@ func (f *fakeSpikes) Hotspots(_ context.Context, q analytics.HotspotQuery) ([]an
 		}
 		return rows, nil
 	}
-	if q.Dimensions[0] != "product" || !slices.Equal(q.Filters["category"], []string{"vpn"}) {
-		return nil, nil
-	}
-	if q.To.Sub(q.From) <= 25*time.Hour {
-		return []analytics.HotspotRow{{Keys: []string{"router"}, Count: 45}, {Keys: []string{"laptop"}, Count: 5}}, nil
-	}
-	return []analytics.HotspotRow{{Keys: []string{"laptop"}, Count: 252}, {Keys: []string{"router"}, Count: 28}}, nil
+	return nil, nil
 }
 
 func TestSpikesFromFakeStore(t *testing.T) {
