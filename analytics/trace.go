@@ -12,7 +12,8 @@ type traceKey struct{}
 // WithQueryTrace returns a context under which the stores hand every read
 // query of the analytics answers to fn: `deskmine bench query` replays the
 // statements an endpoint ran directly on the store. A trace already in ctx
-// is kept and called first.
+// is kept and called first. fn may be called from several goroutines at
+// once (performance runs its statements side by side).
 func WithQueryTrace(ctx context.Context, fn QueryTrace) context.Context {
 	if fn == nil {
 		return ctx
