@@ -347,9 +347,11 @@ func expectPerformance(ts []*realTicket, q analytics.PerformanceQuery) *analytic
 
 // expectBottlenecks: over the changes made in [From, To) of the tickets
 // whose latest state passes the filters, the time until each one's next
-// change per team and status, and the team sequence (repeats collapsed):
-// its changes are handoffs, each A -> B -> A a bounce of the pair {A, B}.
-// Everything is assembled here, in the orders the result documents.
+// change per team and status; a change to another team than the change
+// before it (wherever that lies) is a handoff, counted under the product
+// and category of the change, and a handoff back to the team before the
+// previous team (A -> B -> A) a bounce of the pair {A, B}. Everything is
+// assembled here, in the orders the result documents.
 func expectBottlenecks(ts []*realTicket, q analytics.BottleneckQuery) *analytics.BottleneckResult {
 	type tsKey struct{ team, status string }
 	durs := map[tsKey][]int64{}
@@ -357,45 +359,46 @@ func expectBottlenecks(ts []*realTicket, q analytics.BottleneckQuery) *analytics
 	byProduct, byCategory := map[string]*analytics.HandoffCount{}, map[string]*analytics.HandoffCount{}
 	pairs := map[analytics.TeamPair]*analytics.PingPong{}
 	var bouncing []analytics.TicketHandoffs
-	count := func(m map[string]*analytics.HandoffCount, k string, n int64) {
+	count := func(m map[string]*analytics.HandoffCount, k string, first bool) {
 		if m[k] == nil {
 			m[k] = &analytics.HandoffCount{Key: k}
 		}
-		m[k].Tickets++
-		m[k].Handoffs += n
+		if first {
+			m[k].Tickets++
+		}
+		m[k].Handoffs++
 	}
 	for _, tk := range ts {
 		l := tk.last()
 		if !tk.passes(l, q.Filters) {
 			continue
 		}
-		var seq []string
+		h := analytics.TicketHandoffs{TicketID: tk.id, Product: l.product, Category: l.category}
+		seenProduct, seenCategory, seenPair := map[string]bool{}, map[string]bool{}, map[analytics.TeamPair]bool{}
+		before, runs := "", 0 // the team before the current team's run; the runs so far
 		for i, s := range tk.states {
-			if s.at.Before(q.From) || !s.at.Before(q.To) {
-				continue
-			}
-			if i+1 < len(tk.states) {
+			in := !s.at.Before(q.From) && s.at.Before(q.To)
+			if in && i+1 < len(tk.states) {
 				k := tsKey{s.team, s.status}
 				durs[k] = append(durs[k], max(tk.states[i+1].at.Sub(s.at).Milliseconds(), 0))
 			}
-			if len(seq) == 0 || seq[len(seq)-1] != s.team {
-				seq = append(seq, s.team)
-			}
-		}
-		if len(seq) < 2 {
-			continue
-		}
-		h := analytics.TicketHandoffs{TicketID: tk.id, Product: l.product, Category: l.category, Handoffs: int64(len(seq) - 1)}
-		r.TicketsWithHandoff++
-		r.Handoffs += h.Handoffs
-		count(byProduct, l.product, h.Handoffs)
-		count(byCategory, l.category, h.Handoffs)
-		seen := map[analytics.TeamPair]bool{}
-		for i := 0; i+2 < len(seq); i++ {
-			if seq[i+2] != seq[i] {
+			if i == 0 || s.team == tk.states[i-1].team {
 				continue
 			}
-			a, b := seq[i], seq[i+1]
+			prev := tk.states[i-1].team
+			bounce := runs > 0 && s.team == before
+			before, runs = prev, runs+1
+			if !in {
+				continue
+			}
+			h.Handoffs++
+			count(byProduct, s.product, !seenProduct[s.product])
+			count(byCategory, s.category, !seenCategory[s.category])
+			seenProduct[s.product], seenCategory[s.category] = true, true
+			if !bounce {
+				continue
+			}
+			a, b := s.team, prev
 			if b < a {
 				a, b = b, a
 			}
@@ -405,11 +408,16 @@ func expectBottlenecks(ts []*realTicket, q analytics.BottleneckQuery) *analytics
 				pairs[p] = &analytics.PingPong{Pair: p}
 			}
 			pairs[p].Bounces++
-			if !seen[p] {
-				seen[p] = true
+			if !seenPair[p] {
+				seenPair[p] = true
 				pairs[p].Tickets++
 			}
 		}
+		if h.Handoffs == 0 {
+			continue
+		}
+		r.TicketsWithHandoff++
+		r.Handoffs += h.Handoffs
 		if len(h.Bounces) > 0 {
 			bouncing = append(bouncing, h)
 		}
