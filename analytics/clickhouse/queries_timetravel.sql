@@ -70,18 +70,26 @@ LIMIT 1 BY ticket_id
 LIMIT ?
 
 -- name: source-at
--- The tickets as their latest event row at or before an instant stated
--- them, for hotspots with at (analytics.RunHotspotsAt puts it in place of
--- the hotspot template's source). {at}, {from} and {to} are unix seconds
--- the code writes in as whole numbers (never request text): a piece of the
--- hotspot template binds no parameters. created_at never changes after a
--- ticket's creation, so the rows of tickets created outside [from, to) are
--- dropped before the aggregation; the events' sorting key starts with the
--- day of at, so the rows after the instant are not read. The aggregates
--- are named apart from the columns: ClickHouse resolves a WHERE's names to
--- the select list's aliases first.
+-- The tickets as they stood at an instant, for hotspots with at
+-- (analytics.RunHotspotsAt puts it in place of the hotspot template's
+-- source): the ticket row when its latest change is in effect then, else
+-- the event row of the change in effect (the closed interval covering the
+-- instant), or of the latest change of a known type before it when that
+-- change's type is unknown (it has no event row). {at}, {from} and {to} are
+-- unix seconds the code writes in as whole numbers (never request text): a
+-- piece of the hotspot template binds no parameters. created_at never
+-- changes after a ticket's creation, so the rows of tickets created outside
+-- [from, to) are dropped first. The aggregates are named apart from the
+-- columns: ClickHouse resolves a WHERE's names to the select list's
+-- aliases first. An event row read twice (a retried batch) is the same row,
+-- so the events need no FINAL under argMax.
 -- params:
-(SELECT ticket_id, a_product AS product, a_category AS category, a_channel AS channel, a_region AS region,
+(SELECT ticket_id, product, category, channel, region, customer_tier, priority, team, assignee, status,
+        ticket_type, tags, cf_keys, cf_values, created_at
+ FROM tickets FINAL
+ WHERE created_at >= toDateTime({from}) AND created_at < toDateTime({to}) AND covers_from <= toDateTime({at})
+ UNION ALL
+ SELECT ticket_id, a_product AS product, a_category AS category, a_channel AS channel, a_region AS region,
         a_customer_tier AS customer_tier, a_priority AS priority, a_team AS team, a_assignee AS assignee,
         a_status AS status, a_ticket_type AS ticket_type, a_tags AS tags, a_cf_keys AS cf_keys,
         a_cf_values AS cf_values, a_created_at AS created_at
@@ -94,8 +102,17 @@ LIMIT ?
            argMax(status, ticket_version) AS a_status, argMax(ticket_type, ticket_version) AS a_ticket_type,
            argMax(tags, ticket_version) AS a_tags, argMax(cf_keys, ticket_version) AS a_cf_keys,
            argMax(cf_values, ticket_version) AS a_cf_values, argMax(created_at, ticket_version) AS a_created_at
-    FROM events FINAL
-    WHERE at <= toDateTime({at}) AND created_at >= toDateTime({from}) AND created_at < toDateTime({to})
+    FROM (
+        SELECT * FROM events
+        WHERE created_at >= toDateTime({from}) AND created_at < toDateTime({to})
+    ) ANY INNER JOIN (
+        SELECT ticket_id, max(version) AS in_effect
+        FROM intervals
+        WHERE closed = 1 AND start_at <= toDateTime({at}) AND covers_from <= toDateTime({at})
+          AND covers_to > toDateTime({at})
+        GROUP BY ticket_id
+    ) USING ticket_id
+    WHERE ticket_version <= in_effect
     GROUP BY ticket_id
  ))
 

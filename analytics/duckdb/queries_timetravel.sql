@@ -65,27 +65,42 @@ ORDER BY opened, ticket_id
 LIMIT ?
 
 -- name: source-at
--- The tickets as their latest event row at or before an instant stated
--- them, for hotspots with at (analytics.RunHotspotsAt puts it in place of
--- the hotspot template's source). {at}, {from} and {to} are unix seconds
--- the code writes in as whole numbers (never request text): a piece of the
--- hotspot template binds no parameters. created_at never changes after a
--- ticket's creation, so the rows of tickets created outside [from, to) are
--- dropped before the aggregation.
+-- The tickets as they stood at an instant, for hotspots with at
+-- (analytics.RunHotspotsAt puts it in place of the hotspot template's
+-- source): the ticket row when its latest change is in effect then, else
+-- the event row of the change in effect (the closed interval covering the
+-- instant), or of the latest change of a known type before it when that
+-- change's type is unknown (it has no event row). {at}, {from} and {to} are
+-- unix seconds the code writes in as whole numbers (never request text): a
+-- piece of the hotspot template binds no parameters. created_at never
+-- changes after a ticket's creation, so the rows of tickets created outside
+-- [from, to) are dropped first.
 -- params:
-(SELECT ticket_id,
-        arg_max(product, ticket_version) AS product, arg_max(category, ticket_version) AS category,
-        arg_max(channel, ticket_version) AS channel, arg_max(region, ticket_version) AS region,
-        arg_max(customer_tier, ticket_version) AS customer_tier, arg_max(priority, ticket_version) AS priority,
-        arg_max(team, ticket_version) AS team, arg_max(assignee, ticket_version) AS assignee,
-        arg_max(status, ticket_version) AS status, arg_max(ticket_type, ticket_version) AS ticket_type,
-        arg_max(tags, ticket_version) AS tags, arg_max(cf_keys, ticket_version) AS cf_keys,
-        arg_max(cf_values, ticket_version) AS cf_values, arg_max(created_at, ticket_version) AS created_at
- FROM events
- WHERE "at" <= make_timestamp(CAST({at} AS BIGINT) * 1000000)
-   AND created_at >= make_timestamp(CAST({from} AS BIGINT) * 1000000)
+(SELECT ticket_id, product, category, channel, region, customer_tier, priority, team, assignee, status,
+        ticket_type, tags, cf_keys, cf_values, created_at
+ FROM tickets
+ WHERE created_at >= make_timestamp(CAST({from} AS BIGINT) * 1000000)
    AND created_at < make_timestamp(CAST({to} AS BIGINT) * 1000000)
- GROUP BY ticket_id)
+   AND covers_from <= make_timestamp(CAST({at} AS BIGINT) * 1000000)
+ UNION ALL
+ SELECT e.ticket_id,
+        arg_max(e.product, e.ticket_version), arg_max(e.category, e.ticket_version),
+        arg_max(e.channel, e.ticket_version), arg_max(e.region, e.ticket_version),
+        arg_max(e.customer_tier, e.ticket_version), arg_max(e.priority, e.ticket_version),
+        arg_max(e.team, e.ticket_version), arg_max(e.assignee, e.ticket_version),
+        arg_max(e.status, e.ticket_version), arg_max(e.ticket_type, e.ticket_version),
+        arg_max(e.tags, e.ticket_version), arg_max(e.cf_keys, e.ticket_version),
+        arg_max(e.cf_values, e.ticket_version), arg_max(e.created_at, e.ticket_version)
+ FROM events e JOIN (
+     SELECT ticket_id, version
+     FROM intervals
+     WHERE closed AND start_at <= make_timestamp(CAST({at} AS BIGINT) * 1000000)
+       AND covers_from <= make_timestamp(CAST({at} AS BIGINT) * 1000000)
+       AND covers_to > make_timestamp(CAST({at} AS BIGINT) * 1000000)
+ ) c ON c.ticket_id = e.ticket_id AND e.ticket_version <= c.version
+ WHERE e.created_at >= make_timestamp(CAST({from} AS BIGINT) * 1000000)
+   AND e.created_at < make_timestamp(CAST({to} AS BIGINT) * 1000000)
+ GROUP BY e.ticket_id)
 
 -- name: source-tags-at
 -- source-at with one row per ticket and tag, as source-tags.

@@ -296,18 +296,37 @@ func firstDiff(got, want []analytics.OpenTicket) string {
 }
 
 // ExpectHotspotsAt computes a hotspot answer as it stood at the instant at,
-// with the hotspot suite's expectation over each ticket's events of a known
-// type at or before at (in whole seconds), for the tickets created before
-// at.
+// with the hotspot suite's expectation over one event per ticket: the
+// change in effect at the instant (see stateAt) when it is the ticket's
+// latest, else the latest change of a known type up to it (a change of an
+// unknown type has no event row to read a superseded state from).
 func ExpectHotspotsAt(t *testing.T, evs []events.Event, q analytics.HotspotQuery, at time.Time) []analytics.HotspotRow {
-	var upTo []events.Event
-	for _, e := range evs {
-		if e.Type.Valid() && !sec(e.At).After(at) {
-			upTo = append(upTo, e)
+	var chosen []events.Event
+	for _, tevs := range ticketLives(evs) {
+		var covers time.Time
+		inEffect := -1
+		for i, e := range tevs {
+			if s := sec(e.At); s.After(covers) {
+				covers = s
+			}
+			if covers.After(at) {
+				break
+			}
+			inEffect = i
+		}
+		if inEffect == len(tevs)-1 {
+			chosen = append(chosen, tevs[inEffect])
+			continue
+		}
+		for i := inEffect; i >= 0; i-- {
+			if tevs[i].Type.Valid() {
+				chosen = append(chosen, tevs[i])
+				break
+			}
 		}
 	}
 	if q.To.After(at) {
 		q.To = at
 	}
-	return newHotspotExpect(upTo).hotspots(t, q)
+	return newHotspotExpect(chosen).hotspots(t, q)
 }
