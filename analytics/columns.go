@@ -262,6 +262,18 @@ func NormalizePrior(t *TicketRow) {
 	}
 }
 
+// LongInterval is the length above which a closed interval is also kept
+// in the ClickHouse table long_intervals: state-at-an-instant queries read
+// the interval table only over the LongInterval before the instant.
+const LongInterval = 7 * 24 * time.Hour
+
+// IsLong reports whether iv is closed and ends more than LongInterval after
+// it starts (its cover's end against its start: a skewed clock's earlier
+// start makes it long too).
+func (iv *IntervalRow) IsLong() bool {
+	return iv.Closed && iv.CoversTo != nil && iv.CoversTo.Sub(iv.StartAt) > LongInterval
+}
+
 // The tables both stores write, under the same names.
 const (
 	TableEvents    = "events"

@@ -3,10 +3,12 @@ package analytics
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/deskmine/deskmine/ticketcore/events"
@@ -284,12 +286,60 @@ func RunRootCause(ctx context.Context, run QueryFunc, qs map[string]string, q Ro
 		}
 	}
 
+	// The chains, the handoffs and the reopens are independent: side by side
+	// they take the time of the slowest.
+	res := &RootCauseResult{From: q.From, To: q.To}
+	rates := map[string][]ReopenRate{}
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	wg.Go(func() { res.Chains, errs[0] = rootChains(each, scanChain, vals, limit) })
+	wg.Go(func() {
+		byProduct, byCategory := map[string]*HandoffGroup{}, map[string]*HandoffGroup{}
+		errs[1] = each("rootcause-handoffs", vals, func(rows ResultRows) error {
+			var dim string
+			var h HandoffGroup
+			if err := rows.Scan(&dim, &h.Key, &h.Tickets, &h.TicketsWithHandoff, &h.Handoffs, &h.PingPongTickets, &h.Bounces); err != nil {
+				return err
+			}
+			switch dim {
+			case HandoffProduct:
+				byProduct[h.Key] = &h
+			case HandoffCategory:
+				byCategory[h.Key] = &h
+			}
+			return nil
+		})
+		res.HandoffsByProduct, res.HandoffsByCategory = sortedHandoffs(byProduct, limit), sortedHandoffs(byCategory, limit)
+	})
+	wg.Go(func() {
+		errs[2] = each("rootcause-reopens", vals, func(rows ResultRows) error {
+			var dim string
+			var r ReopenRate
+			if err := rows.Scan(&dim, &r.Key, &r.Resolved, &r.Reopened); err != nil {
+				return err
+			}
+			rates[dim] = append(rates[dim], r)
+			return nil
+		})
+	})
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, firstQueryError(errs, err)
+	}
+	res.Reopens = buildReopens(rates, limit)
+	return res, nil
+}
+
+// rootChains reads the chains of the window: the seeds, the graph around
+// them, the most reopened tickets and the reopen groups.
+func rootChains(each func(string, map[string][]any, func(ResultRows) error) error,
+	scanChain func(*[]ChainTicket) func(ResultRows) error, vals map[string][]any, limit int) (ChainReport, error) {
 	var seeds []ChainTicket
 	if err := each("chain-seeds", vals, scanChain(&seeds)); err != nil {
-		return nil, err
+		return ChainReport{}, err
 	}
 	if len(seeds) > MaxChainTickets {
-		return nil, &QueryError{Field: "to", Reason: fmt.Sprintf(
+		return ChainReport{}, &QueryError{Field: "to", Reason: fmt.Sprintf(
 			"more than %d tickets with links were created in [from, to); narrow the range or filter", MaxChainTickets)}
 	}
 	fetch := func(ids []int64) ([]ChainTicket, error) {
@@ -307,11 +357,11 @@ func RunRootCause(ctx context.Context, run QueryFunc, qs map[string]string, q Ro
 	}
 	g, err := readChainGraph(seeds, fetch)
 	if err != nil {
-		return nil, err
+		return ChainReport{}, err
 	}
 	var reopenTop []ChainTicket
 	if err := each("chain-reopen-top", vals, scanChain(&reopenTop)); err != nil {
-		return nil, err
+		return ChainReport{}, err
 	}
 	var groups []reopenGroup
 	err = each("chain-reopen-groups", vals, func(rows ResultRows) error {
@@ -323,45 +373,21 @@ func RunRootCause(ctx context.Context, run QueryFunc, qs map[string]string, q Ro
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return ChainReport{}, err
 	}
-	res := &RootCauseResult{From: q.From, To: q.To, Chains: g.report(reopenTop, groups, limit)}
+	return g.report(reopenTop, groups, limit), nil
+}
 
-	byProduct, byCategory := map[string]*HandoffGroup{}, map[string]*HandoffGroup{}
-	err = each("rootcause-handoffs", vals, func(rows ResultRows) error {
-		var dim string
-		var h HandoffGroup
-		if err := rows.Scan(&dim, &h.Key, &h.Tickets, &h.TicketsWithHandoff, &h.Handoffs, &h.PingPongTickets, &h.Bounces); err != nil {
+// firstQueryError keeps a refusal (*QueryError) of any part as the answer's
+// error, so that it still maps to a 400; else all errors joined.
+func firstQueryError(errs []error, joined error) error {
+	for _, err := range errs {
+		var qe *QueryError
+		if errors.As(err, &qe) {
 			return err
 		}
-		switch dim {
-		case HandoffProduct:
-			byProduct[h.Key] = &h
-		case HandoffCategory:
-			byCategory[h.Key] = &h
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	res.HandoffsByProduct, res.HandoffsByCategory = sortedHandoffs(byProduct, limit), sortedHandoffs(byCategory, limit)
-
-	rates := map[string][]ReopenRate{}
-	err = each("rootcause-reopens", vals, func(rows ResultRows) error {
-		var dim string
-		var r ReopenRate
-		if err := rows.Scan(&dim, &r.Key, &r.Resolved, &r.Reopened); err != nil {
-			return err
-		}
-		rates[dim] = append(rates[dim], r)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	res.Reopens = buildReopens(rates, limit)
-	return res, nil
+	return joined
 }
 
 func sortedHandoffs(m map[string]*HandoffGroup, limit int) []HandoffGroup {

@@ -36,7 +36,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (analytics
 
 // filterClause rewrites the constant filter condition of the performance,
 // bottleneck and root-cause queries to the filters each request sets.
-var filterClause = analytics.NewFilterClause(inList, "ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE ")
+var filterClause = analytics.NewFilterClause(inList, "ticket_id IN (SELECT ticket_id FROM "+tableTickets+" FINAL WHERE ")
 
 // Conn is the connection the read queries run on, for running a traced
 // statement directly beside the API (`deskmine bench query`).

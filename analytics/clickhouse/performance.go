@@ -3,7 +3,10 @@ package clickhouse
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
@@ -40,7 +43,7 @@ func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (
 		var out []analytics.PerformanceRow
 		err := s.perfEach(ctx, "perf-period", args, func(rows analytics.ResultRows) error {
 			var r analytics.PerformanceRow
-			var fr, rs []int64 // the sorted lists the percentiles are read from
+			var fr, rs []int64 // the p50 and p90 the percentile columns repeat
 			if err := rows.Scan(&r.Key, &r.Handled, &r.FirstResponses, &fr, &rs, &r.FirstResponseP50Ms, &r.FirstResponseP90Ms,
 				&r.ResolveP50Ms, &r.ResolveP90Ms, &r.SLAMet, &r.Reopened, &r.Handoffs, &r.CSATRated, &r.CSATSum); err != nil {
 				return err
@@ -72,42 +75,50 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 		return nil, err
 	}
 	fargs := analytics.PerfFilterArgs(q.Filters)
+	// The three statements are independent: side by side they take the time
+	// of the slowest.
+	span := []any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}
+	span2 := append(slices.Clone(span), span...) // the period, and again for its days
 	times := []analytics.StatusTime{}
-	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}, fargs...), func(rows analytics.ResultRows) error {
-		var st analytics.StatusTime
-		if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
-			return err
-		}
-		times = append(times, st)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	var aggs []analytics.HandoffAggregate
-	err = s.perfEach(ctx, "bottleneck-handoffs", append([]any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}, fargs...), func(rows analytics.ResultRows) error {
-		var a analytics.HandoffAggregate
-		if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
-			return err
-		}
-		aggs = append(aggs, a)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	var top []analytics.TicketHandoffs
-	err = s.perfEach(ctx, "bottleneck-top", append(append(append(append([]any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}, fargs...), int64(analytics.MaxPingPongTickets)), analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)), analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)), func(rows analytics.ResultRows) error {
-		var t analytics.TicketHandoffs
-		var bounces string
-		if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
-			return err
-		}
-		t.Bounces = analytics.ParseBounces(bounces)
-		top = append(top, t)
-		return nil
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		errs[0] = s.perfEach(ctx, "bottleneck-status-times", append(slices.Clone(span2), fargs...), func(rows analytics.ResultRows) error {
+			var st analytics.StatusTime
+			if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
+				return err
+			}
+			times = append(times, st)
+			return nil
+		})
 	})
-	if err != nil {
+	wg.Go(func() {
+		errs[1] = s.perfEach(ctx, "bottleneck-handoffs", append(slices.Clone(span2), fargs...), func(rows analytics.ResultRows) error {
+			var a analytics.HandoffAggregate
+			if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
+				return err
+			}
+			aggs = append(aggs, a)
+			return nil
+		})
+	})
+	wg.Go(func() {
+		errs[2] = s.perfEach(ctx, "bottleneck-top", append(append(append(append(slices.Clone(span2), fargs...),
+			int64(analytics.MaxPingPongTickets)), span2...), span2...), func(rows analytics.ResultRows) error {
+			var t analytics.TicketHandoffs
+			var bounces string
+			if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
+				return err
+			}
+			t.Bounces = analytics.ParseBounces(bounces)
+			top = append(top, t)
+			return nil
+		})
+	})
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return analytics.AssembleBottlenecks(times, aggs, top), nil

@@ -21,7 +21,7 @@ INSERT INTO schema_migrations (version, name, applied_at)
 SELECT table, name FROM system.columns WHERE database = currentDatabase()
 
 -- name: seen
-SELECT toInt64(count()) FROM tickets WHERE ticket_id = ? AND version >= ?
+SELECT toInt64(count()) FROM tickets_by_creation WHERE ticket_id = ? AND version >= ?
 
 -- name: check-events
 SELECT toInt64(count()), toInt64(uniqExact(ticket_id)), toInt64(sum(seq)) FROM events FINAL
@@ -32,10 +32,10 @@ SELECT type, toInt64(count()) FROM events FINAL GROUP BY type
 -- name: check-tickets
 SELECT toInt64(count()), toInt64(count(first_response_ms)), toInt64(sum(ifNull(first_response_ms, 0))),
        toInt64(count(resolve_ms)), toInt64(sum(ifNull(resolve_ms, 0)))
-FROM tickets FINAL
+FROM tickets_by_creation FINAL
 
 -- name: check-tickets-by-status
-SELECT status, toInt64(count()) FROM tickets FINAL GROUP BY status
+SELECT status, toInt64(count()) FROM tickets_by_creation FINAL GROUP BY status
 
 -- name: check-intervals
 SELECT toInt64(countIf(closed = 1)), toInt64(countIf(closed = 0)) FROM intervals FINAL
@@ -56,4 +56,4 @@ FROM (SELECT intDiv(toUInt32(at), 86400) AS d, count() AS c FROM events FINAL GR
 -- name: check-tail
 SELECT toInt64(countIf(customer_key != '')), toInt64(countIf(csat_score > 0)), toInt64(sum(csat_score)),
        toInt64(sum(length(link_targets))), toInt64(sum(length(cf_keys)))
-FROM tickets FINAL
+FROM tickets_by_creation FINAL

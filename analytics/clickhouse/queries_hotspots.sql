@@ -42,10 +42,10 @@ toInt64(toUInt16(toMonday(toDate(created_at, ?))))
 toInt64(toUInt16(toStartOfMonth(toDate(created_at, ?))))
 
 -- name: source-tickets
-tickets FINAL
+tickets_by_creation FINAL
 
 -- name: source-tags
-(SELECT *, arrayJoin(tags) AS tag FROM tickets FINAL)
+(SELECT *, arrayJoin(tags) AS tag FROM tickets_by_creation FINAL)
 
 -- name: filter
 has(?, {col})

@@ -14,7 +14,7 @@ FROM (
            arrayMap((e, i) -> (tupleElement(e, 2),
                                toUInt8(i > 1 AND tupleElement(e, 1) - tupleElement(s[i - 1], 1) <= ?)),
                     s, arrayEnumerate(s)) AS fl
-    FROM tickets FINAL
+    FROM tickets_by_creation FINAL
     WHERE customer_key != '' AND {key} != ''
       AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
     GROUP BY customer_key, {key}
@@ -25,7 +25,7 @@ ARRAY JOIN fl AS x
 -- Own parameters: from, to.
 SELECT toInt64(count()), toInt64(countIf(customer_key != '')), toInt64(countIf(is_repeat = 1))
 FROM (
-    SELECT ticket_id, customer_key FROM tickets FINAL
+    SELECT ticket_id, customer_key FROM tickets_by_creation FINAL
     WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?){filters}
 ) ANY LEFT JOIN ({flags}) USING ticket_id
 
@@ -45,7 +45,7 @@ LIMIT ?
 -- Own parameters: from, to, the limit.
 SELECT customer_key, rk, toInt64(count()) AS n, toInt64(countIf(is_repeat = 1)) AS r
 FROM (
-    SELECT ticket_id, customer_key, {key} AS rk FROM tickets FINAL
+    SELECT ticket_id, customer_key, {key} AS rk FROM tickets_by_creation FINAL
     WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?){filters}
       AND customer_key != '' AND {key} != ''
 ) ANY LEFT JOIN ({flags}) USING ticket_id

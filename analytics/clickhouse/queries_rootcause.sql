@@ -14,7 +14,7 @@
 SELECT ticket_id, toInt64(toUInt32(created_at)),
        arrayStringConcat(arrayMap((t, id) -> concat(t, '\x1F', toString(id)), link_types, link_targets), '\x1E'),
        category, product, subject, reopen_count, toInt64(1)
-FROM tickets FINAL
+FROM tickets_by_creation FINAL
 WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
   AND length(link_types) > 0 AND {{filters}}
 ORDER BY ticket_id
@@ -22,20 +22,24 @@ LIMIT ?
 
 -- name: chain-tickets
 -- Tickets by id (the list is cast: a bound list of small numbers is an
--- array of UInt8), each with whether it belongs to the window.
+-- array of UInt8), each with whether it belongs to the window. The latest
+-- row of each (highest version) without FINAL: tickets are sorted by
+-- creation, so FINAL would merge the whole table for a few ids.
 -- params: from, to, filters, ids
 SELECT ticket_id, toInt64(toUInt32(created_at)),
        arrayStringConcat(arrayMap((t, id) -> concat(t, '\x1F', toString(id)), link_types, link_targets), '\x1E'),
        category, product, subject, reopen_count,
        toInt64(created_at >= toDateTime(?) AND created_at < toDateTime(?) AND {{filters}})
-FROM tickets FINAL
+FROM tickets_by_creation
 WHERE ticket_id IN (SELECT toInt64(arrayJoin(?)))
+ORDER BY ticket_id, version DESC
+LIMIT 1 BY ticket_id
 
 -- name: chain-reopen-top
 -- The most reopened tickets of the window.
 -- params: from, to, filters, limit
 SELECT ticket_id, toInt64(toUInt32(created_at)), '', category, product, subject, reopen_count, toInt64(1)
-FROM tickets FINAL
+FROM tickets_by_creation FINAL
 WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
   AND reopen_count > 0 AND {{filters}}
 ORDER BY reopen_count DESC, ticket_id
@@ -45,7 +49,7 @@ LIMIT ?
 -- The reopened tickets of the window and their reopens, by category and product.
 -- params: from, to, filters
 SELECT category, product, toInt64(count()), toInt64(sum(reopen_count))
-FROM tickets FINAL
+FROM tickets_by_creation FINAL
 WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
   AND reopen_count > 0 AND {{filters}}
 GROUP BY category, product
@@ -57,7 +61,7 @@ GROUP BY category, product
 -- bounce and the bounces (analytics.Flow, as bottleneck-handoffs counts;
 -- distinct (ticket, version) pairs, so an interval's open and closed rows
 -- count once).
--- params: from, to, filters
+-- params: from, to, from, to, filters
 SELECT dim, k, toInt64(uniqExact(ticket_id)), toInt64(uniqExactIf(ticket_id, handoff = 1)),
        toInt64(uniqExactIf(ticket_id, version, handoff = 1)), toInt64(uniqExactIf(ticket_id, bounce = 1)),
        toInt64(uniqExactIf(ticket_id, version, bounce = 1))
@@ -67,7 +71,8 @@ FROM (
            tupleElement(dk, 1) AS dim, tupleElement(dk, 2) AS k
     FROM intervals
     WHERE start_at >= toDateTime(?) AND start_at < toDateTime(?)
-      AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
+      AND toDate(start_at) >= toDate(toDateTime(?), 'UTC') AND toDate(start_at) <= toDate(toDateTime(?), 'UTC')
+      AND ticket_id IN (SELECT ticket_id FROM tickets_by_creation FINAL WHERE {{filters}})
 )
 GROUP BY dim, k
 
@@ -76,8 +81,9 @@ GROUP BY dim, k
 -- version after one not done, or first) and whether the ticket was open
 -- again later (its last open version is above the resolution's), per
 -- ticket and value of team, category and product at the resolution, and
--- in one total (dim 'all'); a ticket counts once per value.
--- params: from, to, filters, from, to
+-- in one total (dim 'all'); a ticket counts once per value. The days of
+-- the period bound the sorting key's first column (toDate(start_at)).
+-- params: from, to, from, to, filters, from, to, from, to
 SELECT dim, key, toInt64(count()), toInt64(sum(reopened))
 FROM (
     SELECT ticket_id, tupleElement(dk, 1) AS dim, tupleElement(dk, 2) AS key, max(reop) AS reopened
@@ -88,12 +94,17 @@ FROM (
             SELECT ticket_id, version, team, category, product
             FROM intervals
             WHERE resolution = 1 AND start_at >= toDateTime(?) AND start_at < toDateTime(?)
-              AND ticket_id IN (SELECT ticket_id FROM tickets FINAL WHERE {{filters}})
+              AND toDate(start_at) >= toDate(toDateTime(?), 'UTC') AND toDate(start_at) <= toDate(toDateTime(?), 'UTC')
+              AND ticket_id IN (SELECT ticket_id FROM tickets_by_creation FINAL WHERE {{filters}})
         ) ANY INNER JOIN (
             SELECT ticket_id, last_open_version AS lov
-            FROM tickets FINAL
+            FROM tickets_by_creation
             WHERE ticket_id IN (SELECT ticket_id FROM intervals
-                                WHERE resolution = 1 AND start_at >= toDateTime(?) AND start_at < toDateTime(?))
+                                WHERE resolution = 1 AND start_at >= toDateTime(?) AND start_at < toDateTime(?)
+                                  AND toDate(start_at) >= toDate(toDateTime(?), 'UTC')
+                                  AND toDate(start_at) <= toDate(toDateTime(?), 'UTC'))
+            ORDER BY ticket_id, version DESC
+            LIMIT 1 BY ticket_id
         ) USING ticket_id
     )
     GROUP BY ticket_id, dim, key

@@ -3,14 +3,18 @@
 -- whose cover holds it (analytics.Flow.CoversFrom): a closed interval with
 -- covers_from <= at < covers_to, or the ticket's latest version when its
 -- covers_from <= at. The covers of a ticket's versions never overlap, so
--- each ticket is one row, without grouping the intervals by ticket. Closed
--- interval rows are read without FINAL (the open row of an interval never
--- matches closed = 1, and a closed row written twice by a retried batch is
--- counted once by uniqExact / LIMIT 1 BY); the latest-ticket rows need
--- FINAL. The SLA state is breached (sla_breached), at_risk (a warning
--- since the last resolution: warned) or on_track. Instants are unix
--- seconds, rounded down; start_at <= covers_from prunes parts by the
--- intervals' sorting key.
+-- each ticket is one row, without grouping the intervals by ticket. A
+-- closed interval at most analytics.LongInterval (7 days, 604800 s) long
+-- that covers the instant started in the 7 days before it: the interval
+-- table is read over those days only (its sorting key starts with the day
+-- of start_at, which ClickHouse 18.16 bounds only when the query names
+-- it), the longer ones come from long_intervals. Interval rows are read
+-- without FINAL (the open row of an interval never matches closed = 1; a
+-- row read twice, from both tables or written twice by a retried batch,
+-- is one ticket for uniqExact and LIMIT 1 BY); the latest-ticket rows need
+-- FINAL. The SLA state is breached (sla_breached), at_risk (a warning since
+-- the last resolution: warned) or on_track. Instants are unix seconds,
+-- rounded down; an alias reuses one.
 
 -- name: backlog-sla
 -- The backlog template (queries_hotspots.sql) with the SLA state as the
@@ -26,12 +30,18 @@ FROM (
         SELECT ticket_id, status, team, assignee, priority, category, channel, ticket_type, customer_tier,
                sla_breached, warned
         FROM intervals
-        WHERE closed = 1 AND start_at <= toDateTime(?) AND covers_from <= toDateTime(?)
-          AND covers_to > toDateTime(?)
+        WHERE closed = 1 AND start_at <= (toDateTime(?) AS t1) AND start_at > t1 - 604800
+          AND toDate(start_at) <= toDate(t1, 'UTC') AND toDate(start_at) >= toDate(t1 - 604800, 'UTC')
+          AND covers_from <= t1 AND covers_to > toDateTime(?)
         UNION ALL
         SELECT ticket_id, status, team, assignee, priority, category, channel, ticket_type, customer_tier,
                sla_breached, warned
-        FROM tickets FINAL
+        FROM long_intervals
+        WHERE closed = 1 AND covers_from <= (toDateTime(?) AS t2) AND covers_to > t2
+        UNION ALL
+        SELECT ticket_id, status, team, assignee, priority, category, channel, ticket_type, customer_tier,
+               sla_breached, warned
+        FROM tickets_by_creation FINAL
         WHERE covers_from <= toDateTime(?)
     )
     WHERE status NOT IN ('resolved', 'closed')
@@ -54,12 +64,18 @@ FROM (
         SELECT ticket_id, status, team, assignee, priority, category, product, open_since, covers_from,
                sla_breached, warned
         FROM intervals
-        WHERE closed = 1 AND start_at <= toDateTime(?) AND covers_from <= toDateTime(?)
-          AND covers_to > toDateTime(?)
+        WHERE closed = 1 AND start_at <= (toDateTime(?) AS t1) AND start_at > t1 - 604800
+          AND toDate(start_at) <= toDate(t1, 'UTC') AND toDate(start_at) >= toDate(t1 - 604800, 'UTC')
+          AND covers_from <= t1 AND covers_to > toDateTime(?)
         UNION ALL
         SELECT ticket_id, status, team, assignee, priority, category, product, open_since, covers_from,
                sla_breached, warned
-        FROM tickets FINAL
+        FROM long_intervals
+        WHERE closed = 1 AND covers_from <= (toDateTime(?) AS t2) AND covers_to > t2
+        UNION ALL
+        SELECT ticket_id, status, team, assignee, priority, category, product, open_since, covers_from,
+               sla_breached, warned
+        FROM tickets_by_creation FINAL
         WHERE covers_from <= toDateTime(?)
     )
     WHERE status NOT IN ('resolved', 'closed')
@@ -86,7 +102,7 @@ LIMIT ?
 -- params:
 (SELECT ticket_id, product, category, channel, region, customer_tier, priority, team, assignee, status,
         ticket_type, tags, cf_keys, cf_values, created_at
- FROM tickets FINAL
+ FROM tickets_by_creation FINAL
  WHERE created_at >= toDateTime({from}) AND created_at < toDateTime({to}) AND covers_from <= toDateTime({at})
  UNION ALL
  SELECT ticket_id, a_product AS product, a_category AS category, a_channel AS channel, a_region AS region,
@@ -107,9 +123,18 @@ LIMIT ?
         WHERE created_at >= toDateTime({from}) AND created_at < toDateTime({to})
     ) ANY INNER JOIN (
         SELECT ticket_id, max(version) AS in_effect
-        FROM intervals
-        WHERE closed = 1 AND start_at <= toDateTime({at}) AND covers_from <= toDateTime({at})
-          AND covers_to > toDateTime({at})
+        FROM (
+            SELECT ticket_id, version
+            FROM intervals
+            WHERE closed = 1 AND start_at <= toDateTime({at}) AND start_at > toDateTime({at}) - 604800
+              AND toDate(start_at) <= toDate(toDateTime({at}), 'UTC')
+              AND toDate(start_at) >= toDate(toDateTime({at}) - 604800, 'UTC')
+              AND covers_from <= toDateTime({at}) AND covers_to > toDateTime({at})
+            UNION ALL
+            SELECT ticket_id, version
+            FROM long_intervals
+            WHERE closed = 1 AND covers_from <= toDateTime({at}) AND covers_to > toDateTime({at})
+        )
         GROUP BY ticket_id
     ) USING ticket_id
     WHERE ticket_version <= in_effect

@@ -38,7 +38,7 @@ var queryNames = []string{"create-migrations", "applied-migrations", "record-mig
 
 // Table names and their insert statements, with explicit column lists
 // (clickhouse-go refuses a bare INSERT INTO t at Append).
-var tables = []string{analytics.TableEvents, analytics.TableTickets, analytics.TableIntervals, analytics.TableSLA}
+var tables = []string{analytics.TableEvents, tableTickets, analytics.TableIntervals, analytics.TableSLA, tableLongIntervals}
 
 // Store is the ClickHouse analytics store.
 type Store struct {
@@ -117,9 +117,10 @@ func (s *Store) init(ctx context.Context) error {
 	s.q = q
 	s.inserts = map[string]string{
 		analytics.TableEvents:    insert(analytics.TableEvents, analytics.Names(analytics.EventColumns)),
-		analytics.TableTickets:   insert(analytics.TableTickets, analytics.Names(analytics.TicketColumns)),
+		analytics.TableTickets:   insert(tableTickets, analytics.Names(analytics.TicketColumns)),
 		analytics.TableIntervals: insert(analytics.TableIntervals, analytics.Names(analytics.IntervalColumns)),
 		analytics.TableSLA:       insert(analytics.TableSLA, analytics.Names(analytics.SLAColumns)),
+		tableLongIntervals:       insert(tableLongIntervals, analytics.Names(analytics.IntervalColumns)),
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		return err
@@ -143,6 +144,7 @@ func (s *Store) checkColumns(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	got[analytics.TableTickets] = got[tableTickets]
 	return analytics.CheckColumns(got)
 }
 
@@ -224,11 +226,18 @@ func (s *Store) Apply(ctx context.Context, evs []events.Event) error {
 	// connection of its own: every insert costs the server a fixed few tens
 	// of milliseconds (a new part's files) besides its rows, and these
 	// overlap. The latest-ticket block goes last: it is the watermark.
-	errs := make([]error, 3)
+	var long []analytics.IntervalRow
+	for i := range r.Intervals {
+		if r.Intervals[i].IsLong() {
+			long = append(long, r.Intervals[i])
+		}
+	}
+	errs := make([]error, 4)
 	var wg sync.WaitGroup
 	wg.Go(func() { errs[0] = writeTable(ctx, s, analytics.TableEvents, r.Events, analytics.EventColumns) })
 	wg.Go(func() { errs[1] = writeTable(ctx, s, analytics.TableIntervals, r.Intervals, analytics.IntervalColumns) })
 	wg.Go(func() { errs[2] = writeTable(ctx, s, analytics.TableSLA, r.SLA, analytics.SLAColumns) })
+	wg.Go(func() { errs[3] = writeTable(ctx, s, tableLongIntervals, long, analytics.IntervalColumns) })
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -245,14 +254,16 @@ func (s *Store) prior(ctx context.Context, ids []int64) (map[int64]analytics.Tic
 	q.Grow(64 + 12*len(ids))
 	q.WriteString("SELECT ")
 	q.WriteString(strings.Join(analytics.PriorColumns, ", "))
-	q.WriteString(" FROM tickets FINAL WHERE ticket_id IN (")
+	q.WriteString(" FROM " + tableTickets + " WHERE ticket_id IN (")
 	for i, id := range ids {
 		if i > 0 {
 			q.WriteByte(',')
 		}
 		q.WriteString(strconv.FormatInt(id, 10))
 	}
-	q.WriteString(")")
+	// The latest row of each, without FINAL: the table is sorted by
+	// creation, so FINAL would merge all of it for one batch's tickets.
+	q.WriteString(") ORDER BY ticket_id, version DESC LIMIT 1 BY ticket_id")
 	qctx := ch.Context(ctx, ch.WithSettings(ch.Settings{"max_query_size": q.Len() + 1<<16}))
 	rows, err := s.conn.Query(qctx, q.String())
 	if err != nil {

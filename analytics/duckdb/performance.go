@@ -3,7 +3,9 @@ package duckdb
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
@@ -70,42 +72,47 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 		return nil, err
 	}
 	fargs := analytics.PerfFilterArgs(q.Filters)
+	// The three statements are independent: side by side they take the time
+	// of the slowest.
 	times := []analytics.StatusTime{}
-	err := s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
-		var st analytics.StatusTime
-		if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
-			return err
-		}
-		times = append(times, st)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	var aggs []analytics.HandoffAggregate
-	err = s.perfEach(ctx, "bottleneck-handoffs", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
-		var a analytics.HandoffAggregate
-		if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
-			return err
-		}
-		aggs = append(aggs, a)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	var top []analytics.TicketHandoffs
-	err = s.perfEach(ctx, "bottleneck-top", append(append(append([]any{q.From.UTC(), q.To.UTC()}, fargs...), int64(analytics.MaxPingPongTickets)), q.From.UTC(), q.To.UTC()), func(rows analytics.ResultRows) error {
-		var t analytics.TicketHandoffs
-		var bounces string
-		if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
-			return err
-		}
-		t.Bounces = analytics.ParseBounces(bounces)
-		top = append(top, t)
-		return nil
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		errs[0] = s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
+			var st analytics.StatusTime
+			if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
+				return err
+			}
+			times = append(times, st)
+			return nil
+		})
 	})
-	if err != nil {
+	wg.Go(func() {
+		errs[1] = s.perfEach(ctx, "bottleneck-handoffs", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
+			var a analytics.HandoffAggregate
+			if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
+				return err
+			}
+			aggs = append(aggs, a)
+			return nil
+		})
+	})
+	wg.Go(func() {
+		errs[2] = s.perfEach(ctx, "bottleneck-top", append(append(append([]any{q.From.UTC(), q.To.UTC()}, fargs...), int64(analytics.MaxPingPongTickets)), q.From.UTC(), q.To.UTC()), func(rows analytics.ResultRows) error {
+			var t analytics.TicketHandoffs
+			var bounces string
+			if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
+				return err
+			}
+			t.Bounces = analytics.ParseBounces(bounces)
+			top = append(top, t)
+			return nil
+		})
+	})
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return analytics.AssembleBottlenecks(times, aggs, top), nil

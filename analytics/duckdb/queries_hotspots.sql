@@ -35,17 +35,17 @@ LIMIT ?
 CAST(0 AS BIGINT)
 
 -- name: bucket-hour
-epoch_ms(created_at) // 1000 - CAST(minute(timezone(?, timezone('UTC', created_at))) AS BIGINT) * 60
-  - CAST(second(timezone(?, timezone('UTC', created_at))) AS BIGINT)
+epoch_ms(created_at) // 1000 - CAST(minute(timezone(?, to_timestamp(epoch_ms(created_at) // 1000))) AS BIGINT) * 60
+  - CAST(second(timezone(?, to_timestamp(epoch_ms(created_at) // 1000))) AS BIGINT)
 
 -- name: bucket-day
-CAST(CAST(timezone(?, timezone('UTC', created_at)) AS DATE) - DATE '1970-01-01' AS BIGINT)
+CAST(CAST(timezone(?, to_timestamp(epoch_ms(created_at) // 1000)) AS DATE) - DATE '1970-01-01' AS BIGINT)
 
 -- name: bucket-week
-CAST(CAST(date_trunc('week', CAST(timezone(?, timezone('UTC', created_at)) AS DATE)) AS DATE) - DATE '1970-01-01' AS BIGINT)
+CAST(CAST(date_trunc('week', CAST(timezone(?, to_timestamp(epoch_ms(created_at) // 1000)) AS DATE)) AS DATE) - DATE '1970-01-01' AS BIGINT)
 
 -- name: bucket-month
-CAST(CAST(date_trunc('month', CAST(timezone(?, timezone('UTC', created_at)) AS DATE)) AS DATE) - DATE '1970-01-01' AS BIGINT)
+CAST(CAST(date_trunc('month', CAST(timezone(?, to_timestamp(epoch_ms(created_at) // 1000)) AS DATE)) AS DATE) - DATE '1970-01-01' AS BIGINT)
 
 -- name: source-tickets
 tickets

@@ -4,7 +4,10 @@
 -- on the tickets' dimension columns whose values are bound parameters, and
 -- per request by only the filters it sets (analytics.FilterClause).
 -- Percentiles pick the element of rank floor(n * p / 100) + 1 of the sorted
--- values, as ClickHouse's quantileExact does (analytics.Percentile).
+-- values, as ClickHouse's quantileExact does (analytics.Percentile):
+-- quantile_disc(x, q) picks rank floor((n - 1) * q) + 1, so the negated
+-- values at 1 - p / 100 give it (n - 1 - floor((n - 1) * (1 - p / 100)) =
+-- floor(n * p / 100) for p 50 and 90) without sorting lists.
 -- Handoffs and bounces are the per-version facts Derive keeps
 -- (analytics.Flow): no query walks a ticket's intervals.
 
@@ -17,8 +20,8 @@ WITH t AS (
     WHERE resolved_at >= ? AND resolved_at < ? AND {{filters}}
 ), g AS (
     SELECT k, count(*) AS handled, count(first_response_ms) AS responded,
-           list_sort(list(first_response_ms) FILTER (WHERE first_response_ms IS NOT NULL)) AS fr,
-           list_sort(list(resolve_ms) FILTER (WHERE resolve_ms IS NOT NULL)) AS rs,
+           -quantile_disc(-first_response_ms, 0.5) AS fr50, -quantile_disc(-first_response_ms, 0.1) AS fr90,
+           -quantile_disc(-resolve_ms, 0.5) AS rs50, -quantile_disc(-resolve_ms, 0.1) AS rs90,
            count(*) FILTER (WHERE NOT sla_breached) AS met,
            count(*) FILTER (WHERE reopen_count > 0) AS reopened,
            CAST(coalesce(sum(handoffs), 0) AS BIGINT) AS handoffs,
@@ -28,9 +31,7 @@ WITH t AS (
     WHERE k <> ''
     GROUP BY k
 )
-SELECT k, handled, responded,
-       coalesce(fr[len(fr) * 50 // 100 + 1], 0), coalesce(fr[len(fr) * 90 // 100 + 1], 0),
-       coalesce(rs[len(rs) * 50 // 100 + 1], 0), coalesce(rs[len(rs) * 90 // 100 + 1], 0),
+SELECT k, handled, responded, coalesce(fr50, 0), coalesce(fr90, 0), coalesce(rs50, 0), coalesce(rs90, 0),
        met, reopened, handoffs, rated, csat_sum
 FROM g
 
@@ -44,7 +45,7 @@ SELECT k, count(*) FROM (
 -- name: bottleneck-status-times
 -- params: from, to, filters
 SELECT team, status, CAST(sum(duration_ms) AS BIGINT), count(*),
-       list_sort(list(duration_ms))[count(*) * 50 // 100 + 1]
+       -quantile_disc(-duration_ms, 0.5)
 FROM intervals
 WHERE closed AND start_at >= ? AND start_at < ?
   AND ticket_id IN (SELECT ticket_id FROM tickets WHERE {{filters}})

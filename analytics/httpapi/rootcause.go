@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -123,14 +124,19 @@ func (h *Handlers) RootCause(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	ctx := c.Request().Context()
-	r, err := h.store.RootCause(ctx, q)
-	if err != nil {
-		return h.fail(c, err)
-	}
 	bq := analytics.BottleneckQuery{From: q.From, To: q.To, Filters: q.Filters}
-	b, err := h.store.Bottlenecks(ctx, bq)
-	if err != nil {
-		return h.fail(c, err)
+	var r *analytics.RootCauseResult
+	var b *analytics.BottleneckResult
+	var rerr, berr error
+	var wg sync.WaitGroup // two answers of the same period, independent
+	wg.Go(func() { r, rerr = h.store.RootCause(ctx, q) })
+	wg.Go(func() { b, berr = h.store.Bottlenecks(ctx, bq) })
+	wg.Wait()
+	if rerr != nil {
+		return h.fail(c, rerr)
+	}
+	if berr != nil {
+		return h.fail(c, berr)
 	}
 	res := rootCause(r, bottlenecks(bq, b))
 	if !p.csv() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -19,7 +20,7 @@ import (
 // by SLA state against answers computed here from the events alone; open
 // returns a new, empty store.
 func RunTimeTravel(t *testing.T, open func(t *testing.T) RootCauseStore) {
-	h := ChainHistory()
+	h := AddLongWaits(ChainHistory(), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 40*24*time.Hour, 12)
 	s := open(t)
 	for b := range slices.Chunk(h, 1000) {
 		mustApply(t, s, b)
@@ -329,4 +330,49 @@ func ExpectHotspotsAt(t *testing.T, evs []events.Event, q analytics.HotspotQuery
 		q.To = at
 	}
 	return newHotspotExpect(chosen).hotspots(t, q)
+}
+
+// AddLongWaits appends to a history, for up to n tickets whose last event
+// falls in the week from since and leaves them open, a ticket.updated event
+// gap after it that hands them to team "returns": their last state then
+// lasts longer than analytics.LongInterval, which stores may keep apart.
+func AddLongWaits(evs []events.Event, since time.Time, gap time.Duration, n int) []events.Event {
+	last := map[int64]events.Event{}
+	var seq int64
+	for _, e := range evs {
+		if p, ok := last[e.TicketID]; !ok || e.TicketVersion > p.TicketVersion {
+			last[e.TicketID] = e
+		}
+		seq = max(seq, e.Seq)
+	}
+	ids := slices.Sorted(maps.Keys(last))
+	out := slices.Clone(evs)
+	added := 0
+	for _, id := range ids {
+		p := last[id]
+		if added == n || p.At.Before(since) || !p.At.Before(since.Add(7*24*time.Hour)) ||
+			p.Ticket.Status == "resolved" || p.Ticket.Status == "closed" || p.Ticket.Team == "returns" {
+			continue
+		}
+		added++
+		e := p
+		e.TicketVersion++
+		e.ID = fmt.Sprintf("%08x-%04x-7000-a000-%012x", id, e.TicketVersion, added)
+		e.Seq = seq + int64(2*added)
+		e.Type = events.TicketUpdated
+		e.At = p.At.Add(gap)
+		e.RecordedAt = e.At
+		e.Actor = events.Actor{ID: 21, Name: "dispatcher", Role: "agent"}
+		e.Source = events.SourceAPI
+		e.SLA, e.Comment = nil, nil
+		e.Changes = []events.Change{{Field: "team", Old: raw(p.Ticket.Team), New: raw("returns")}}
+		e.Ticket.Version, e.Ticket.UpdatedAt, e.Ticket.Team = e.TicketVersion, e.At, "returns"
+		e.Ticket.Tags = slices.Clone(p.Ticket.Tags)
+		e.Ticket.Links = slices.Clone(p.Ticket.Links)
+		out = append(out, e)
+	}
+	if added == 0 {
+		panic("AddLongWaits: no ticket to wait")
+	}
+	return out
 }
