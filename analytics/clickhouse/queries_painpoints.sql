@@ -1,8 +1,6 @@
 -- Pain-point queries of the ClickHouse store, for 18.16 and current (see
 -- analytics/painpoints.go for the rules and the placeholders). Times are
--- bound as unix seconds; the median takes the element of rank
--- floor(n * 50 / 100) + 1 of the sorted values, as analytics.Percentile
--- does (element 1 of an empty array is 0).
+-- bound as unix seconds.
 
 -- name: pain-segments
 -- Tickets per segment value. Own parameters: from, to.
@@ -21,16 +19,18 @@ GROUP BY k0
 -- name: pain-cells
 -- Per segment value and value of the dimension: tickets, reopened, SLA
 -- breached, resolved, their median time to resolve, rated, sum of ratings.
+-- The median is the element of rank floor(n * 50 / 100) + 1 of the sorted
+-- values, as analytics.Percentile takes it: quantileExact(0.5) is that
+-- element (0-based rank floor(0.5 * n)), found by a partial sort instead of
+-- gathering and sorting an array per cell; NULL, so 0, when none resolved.
 -- Own parameters: from, to.
-SELECT s, k0, n, reopened, breached, toInt64(length(rs)), toInt64(rs[intDiv(length(rs) * 50, 100) + 1]), rated, csat_sum
-FROM (
-    SELECT {segment} AS s, {keys}, toInt64(count()) AS n,
-           toInt64(countIf(reopen_count > 0)) AS reopened,
-           toInt64(countIf(sla_breached = 1)) AS breached,
-           arraySort(groupArrayIf(assumeNotNull(resolve_ms), isNotNull(resolve_ms))) AS rs,
-           toInt64(countIf(csat_score > 0)) AS rated,
-           toInt64(sumIf(csat_score, csat_score > 0)) AS csat_sum
-    FROM {source}
-    WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?){filters}
-    GROUP BY s, k0
-)
+SELECT {segment} AS s, {keys}, toInt64(count()),
+       toInt64(countIf(reopen_count > 0)),
+       toInt64(countIf(sla_breached = 1)),
+       toInt64(count(resolve_ms)),
+       toInt64(ifNull(quantileExact(0.5)(resolve_ms), 0)),
+       toInt64(countIf(csat_score > 0)),
+       toInt64(sumIf(csat_score, csat_score > 0))
+FROM {source}
+WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?){filters}
+GROUP BY s, k0

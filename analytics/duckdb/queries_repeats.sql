@@ -1,36 +1,44 @@
 -- Repeat-ticket queries of the DuckDB store (see analytics/repeats.go for
 -- the rules and the placeholders). Times are bound as unix seconds.
--- {flags} flags every ticket with a customer and a repeat key created in
--- the range a counted ticket may repeat: with a window function, the ticket
--- before it of the same customer and key (by creation, then id) is the
--- latest earlier one, so it alone decides.
+-- {flags} is the tickets created in the range a counted ticket may repeat,
+-- each flagged by a window function: the ticket before it of the same
+-- customer and key (by creation, then id) is the latest earlier one, so it
+-- alone decides. Each query counts its tickets from those rows: joining the
+-- flags to the tickets again would read and hash every ticket twice.
 
 -- name: repeat-flags
--- Own parameters: the window in seconds, the earliest creation, to.
-SELECT ticket_id,
+-- Only tickets with both keys go through the window: the others repeat
+-- nothing and are never repeated, so they come unflagged from every date
+-- (the queries bound the counted ones). Own parameters: the window in
+-- seconds, the earliest creation, to.
+SELECT *,
        coalesce(epoch_ms(created_at)
-                - lag(epoch_ms(created_at)) OVER (PARTITION BY customer_key, rk ORDER BY created_at, ticket_id)
+                - lag(epoch_ms(created_at)) OVER (PARTITION BY customer_key, {key} ORDER BY created_at, ticket_id)
                 <= CAST(? AS BIGINT) * 1000, false) AS is_repeat
-FROM (
-    SELECT ticket_id, created_at, customer_key, {key} AS rk
-    FROM tickets
-    WHERE customer_key <> '' AND {key} <> ''
-      AND created_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
-      AND created_at < make_timestamp(CAST(? AS BIGINT) * 1000000)
-)
+FROM tickets
+WHERE customer_key <> '' AND {key} <> ''
+  AND created_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
+  AND created_at < make_timestamp(CAST(? AS BIGINT) * 1000000)
+UNION ALL
+SELECT *, false AS is_repeat
+FROM tickets
+WHERE customer_key = '' OR {key} = ''
 
 -- name: repeat-totals
 -- Own parameters: from, to.
-SELECT count(*), count(*) FILTER (WHERE customer_key <> ''), count(*) FILTER (WHERE f.is_repeat)
-FROM tickets LEFT JOIN ({flags}) f USING (ticket_id)
+SELECT count(*), count(*) FILTER (WHERE customer_key <> ''), count(*) FILTER (WHERE is_repeat)
+FROM ({flags})
 WHERE created_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
   AND created_at < make_timestamp(CAST(? AS BIGINT) * 1000000){filters}
 
 -- name: repeat-rows
--- Own parameters: from, to, the limit.
+-- The CTE stands in for the tickets table, flagged, so that {source} (the
+-- tickets or their tags) reads the flags with no join; inside it, tickets
+-- is still the table. Own parameters: from, to, the limit.
+WITH tickets AS ({flags})
 SELECT {keys}, count(*) AS n, count(*) FILTER (WHERE customer_key <> '') AS known,
-       count(*) FILTER (WHERE f.is_repeat) AS r
-FROM {source} t LEFT JOIN ({flags}) f USING (ticket_id)
+       count(*) FILTER (WHERE is_repeat) AS r
+FROM {source} t
 WHERE created_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
   AND created_at < make_timestamp(CAST(? AS BIGINT) * 1000000){filters}
 GROUP BY k0
@@ -39,12 +47,12 @@ LIMIT ?
 
 -- name: repeat-pairs
 -- Own parameters: from, to, the limit.
-SELECT customer_key, {key} AS rk, count(*) AS n, count(*) FILTER (WHERE f.is_repeat) AS r
-FROM tickets LEFT JOIN ({flags}) f USING (ticket_id)
+SELECT customer_key, {key} AS rk, count(*) AS n, count(*) FILTER (WHERE is_repeat) AS r
+FROM ({flags})
 WHERE created_at >= make_timestamp(CAST(? AS BIGINT) * 1000000)
   AND created_at < make_timestamp(CAST(? AS BIGINT) * 1000000){filters}
   AND customer_key <> '' AND {key} <> ''
 GROUP BY customer_key, rk
-HAVING count(*) FILTER (WHERE f.is_repeat) > 0
+HAVING count(*) FILTER (WHERE is_repeat) > 0
 ORDER BY r DESC, n DESC, customer_key, rk
 LIMIT ?
