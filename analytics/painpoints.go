@@ -3,9 +3,11 @@ package analytics
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -209,17 +211,20 @@ func RunPainPoints(ctx context.Context, run QueryFunc, hot, pain map[string]stri
 		})
 		return m, err
 	}
-	segs, err := counts("pain-segments")
-	if err != nil {
+	// The segments and the overall counts are independent: side by side;
+	// the cells need the chosen segments.
+	var segs, overall map[string]int64
+	var segErr, overallErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { segs, segErr = counts("pain-segments") })
+	wg.Go(func() { overall, overallErr = counts("pain-overall") })
+	wg.Wait()
+	if err := errors.Join(segErr, overallErr); err != nil {
 		return nil, err
 	}
 	chosen := topSegments(segs, p.q.Segments)
 	if len(chosen) == 0 {
 		return BuildPainPoints(p.q, segs, nil, nil), nil
-	}
-	overall, err := counts("pain-overall")
-	if err != nil {
-		return nil, err
 	}
 	query, args, err := p.painSQL(hot, pain, "pain-cells", HotspotFilter{Dim: p.q.Segment, Column: p.segCol, Values: chosen})
 	if err != nil {

@@ -3,7 +3,9 @@ package analytics
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -206,44 +208,46 @@ func RunRepeats(ctx context.Context, run QueryFunc, hot, rep map[string]string, 
 		return nil, err
 	}
 	res := &RepeatResult{Query: p.q, Rows: []RepeatCount{}, Pairs: []RepeatPair{}}
-	query, args, err := p.repeatSQL(hot, rep, "repeat-totals")
-	if err != nil {
-		return nil, err
+	// The statements are independent: side by side they take the time of
+	// the slowest.
+	type stmt struct {
+		name, label string
+		scan        func(ResultRows) error
 	}
-	err = ScanAll(ctx, run, "repeat totals", query, args, func(rows ResultRows) error {
-		return rows.Scan(&res.Totals.Tickets, &res.Totals.WithCustomer, &res.Totals.Repeats)
-	})
-	if err != nil {
-		return nil, err
+	stmts := []stmt{
+		{"repeat-totals", "repeat totals", func(rows ResultRows) error {
+			return rows.Scan(&res.Totals.Tickets, &res.Totals.WithCustomer, &res.Totals.Repeats)
+		}},
+		{"repeat-pairs", "repeat pairs", func(rows ResultRows) error {
+			var pr RepeatPair
+			if err := rows.Scan(&pr.Customer, &pr.Key, &pr.Tickets, &pr.Repeats); err != nil {
+				return err
+			}
+			res.Pairs = append(res.Pairs, pr)
+			return nil
+		}},
 	}
 	if p.dimCol != "" {
-		if query, args, err = p.repeatSQL(hot, rep, "repeat-rows"); err != nil {
-			return nil, err
-		}
-		err = ScanAll(ctx, run, "repeat rows", query, args, func(rows ResultRows) error {
+		stmts = append(stmts, stmt{"repeat-rows", "repeat rows", func(rows ResultRows) error {
 			var c RepeatCount
 			if err := rows.Scan(&c.Key, &c.Tickets, &c.WithCustomer, &c.Repeats); err != nil {
 				return err
 			}
 			res.Rows = append(res.Rows, c)
 			return nil
-		})
+		}})
+	}
+	errs := make([]error, len(stmts))
+	var wg sync.WaitGroup
+	for i, st := range stmts {
+		query, args, err := p.repeatSQL(hot, rep, st.name)
 		if err != nil {
 			return nil, err
 		}
+		wg.Go(func() { errs[i] = ScanAll(ctx, run, st.label, query, args, st.scan) })
 	}
-	if query, args, err = p.repeatSQL(hot, rep, "repeat-pairs"); err != nil {
-		return nil, err
-	}
-	err = ScanAll(ctx, run, "repeat pairs", query, args, func(rows ResultRows) error {
-		var pr RepeatPair
-		if err := rows.Scan(&pr.Customer, &pr.Key, &pr.Tickets, &pr.Repeats); err != nil {
-			return err
-		}
-		res.Pairs = append(res.Pairs, pr)
-		return nil
-	})
-	if err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return res, nil
