@@ -3,8 +3,10 @@ package analytics
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -228,6 +230,57 @@ func AssembleBottlenecks(times []StatusTime, aggs []HandoffAggregate, top []Tick
 		r.PingPongTickets = r.PingPongTickets[:MaxPingPongTickets]
 	}
 	return r
+}
+
+// BottleneckArgs are the arguments of a store's three bottleneck
+// statements, which differ per store in how they bind the period.
+type BottleneckArgs struct {
+	StatusTimes, Handoffs, Top []any
+}
+
+// RunBottlenecks runs a store's statements "bottleneck-status-times",
+// "bottleneck-handoffs" and "bottleneck-top" (qs) side by side, they are
+// independent, and assembles the answer.
+func RunBottlenecks(ctx context.Context, run QueryFunc, qs map[string]string, args BottleneckArgs) (*BottleneckResult, error) {
+	times := []StatusTime{}
+	var aggs []HandoffAggregate
+	var top []TicketHandoffs
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	each := func(i int, name string, args []any, fn func(ResultRows) error) {
+		wg.Go(func() { errs[i] = ScanAll(ctx, run, name, qs[name], args, fn) })
+	}
+	each(0, "bottleneck-status-times", args.StatusTimes, func(rows ResultRows) error {
+		var st StatusTime
+		if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
+			return err
+		}
+		times = append(times, st)
+		return nil
+	})
+	each(1, "bottleneck-handoffs", args.Handoffs, func(rows ResultRows) error {
+		var a HandoffAggregate
+		if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
+			return err
+		}
+		aggs = append(aggs, a)
+		return nil
+	})
+	each(2, "bottleneck-top", args.Top, func(rows ResultRows) error {
+		var t TicketHandoffs
+		var bounces string
+		if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
+			return err
+		}
+		t.Bounces = ParseBounces(bounces)
+		top = append(top, t)
+		return nil
+	})
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return AssembleBottlenecks(times, aggs, top), nil
 }
 
 func sortPingPong(ps []PingPong) {

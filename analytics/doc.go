@@ -17,13 +17,18 @@
 //     (ticket_id, ticket_version): the event's fields and the ticket snapshot
 //     after it, plus the status before it.
 //   - tickets: the latest state of each ticket, keyed by ticket_id, with the
-//     first response and resolve durations. Its version is the watermark:
-//     events at or below it are skipped, and it is written last.
+//     first response and resolve durations and the Flow facts Derive carries
+//     to the next batch. Its version is the watermark: events at or below it
+//     are skipped, and it is written last. ClickHouse names it
+//     tickets_by_creation (sorted by creation) since its migration 4.
 //   - intervals: for each event of a ticket, the time until the ticket's next
 //     event, keyed by (ticket_id, version), with the status, team, assignee,
 //     priority, category, channel, type and customer tier in force. The
 //     latest one is open until the next event closes it; durations are
-//     computed in Go, in milliseconds, never negative.
+//     computed in Go, in milliseconds, never negative. Each carries the Flow
+//     facts of its version (when it took effect and until when, handoff,
+//     bounce, resolution, open episode, warning); ClickHouse also keeps the
+//     closed ones longer than LongInterval in long_intervals.
 //   - sla_outcomes: warnings and breaches from ticket.sla_warning and
 //     ticket.sla_breached (metric, cycle, policy, target, deadline from the
 //     event's sla object), and the "overall" met/breached outcome of each
@@ -40,5 +45,6 @@
 // with the tickets watermark, so an event row is written at most once (events
 // and sla_outcomes need no key; intervals and tickets have primary keys and
 // INSERT OR REPLACE). ClickHouse has no transactions: every table is a
-// ReplacingMergeTree whose sorting key is the row's identity, read with FINAL.
+// ReplacingMergeTree whose rows of one identity collapse, read with FINAL
+// or counted by identity.
 package analytics

@@ -3,10 +3,8 @@ package clickhouse
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
@@ -75,53 +73,13 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 		return nil, err
 	}
 	fargs := analytics.PerfFilterArgs(q.Filters)
-	// The three statements are independent: side by side they take the time
-	// of the slowest.
-	span := []any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}
-	span2 := append(slices.Clone(span), span...) // the period, and again for its days
-	times := []analytics.StatusTime{}
-	var aggs []analytics.HandoffAggregate
-	var top []analytics.TicketHandoffs
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		errs[0] = s.perfEach(ctx, "bottleneck-status-times", append(slices.Clone(span2), fargs...), func(rows analytics.ResultRows) error {
-			var st analytics.StatusTime
-			if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
-				return err
-			}
-			times = append(times, st)
-			return nil
-		})
+	// The period, then again for its days (the intervals' sorting key).
+	span := []any{analytics.CeilSecond(q.From), analytics.CeilSecond(q.To), analytics.CeilSecond(q.From), analytics.CeilSecond(q.To)}
+	return analytics.RunBottlenecks(ctx, s.query, perfQ, analytics.BottleneckArgs{
+		StatusTimes: append(slices.Clone(span), fargs...),
+		Handoffs:    append(slices.Clone(span), fargs...),
+		Top:         append(append(append(append(slices.Clone(span), fargs...), int64(analytics.MaxPingPongTickets)), span...), span...),
 	})
-	wg.Go(func() {
-		errs[1] = s.perfEach(ctx, "bottleneck-handoffs", append(slices.Clone(span2), fargs...), func(rows analytics.ResultRows) error {
-			var a analytics.HandoffAggregate
-			if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
-				return err
-			}
-			aggs = append(aggs, a)
-			return nil
-		})
-	})
-	wg.Go(func() {
-		errs[2] = s.perfEach(ctx, "bottleneck-top", append(append(append(append(slices.Clone(span2), fargs...),
-			int64(analytics.MaxPingPongTickets)), span2...), span2...), func(rows analytics.ResultRows) error {
-			var t analytics.TicketHandoffs
-			var bounces string
-			if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
-				return err
-			}
-			t.Bounces = analytics.ParseBounces(bounces)
-			top = append(top, t)
-			return nil
-		})
-	})
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return analytics.AssembleBottlenecks(times, aggs, top), nil
 }
 
 // perfEach runs a performance query and calls fn on every row.

@@ -3,9 +3,7 @@ package duckdb
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
@@ -72,50 +70,12 @@ func (s *Store) Bottlenecks(ctx context.Context, q analytics.BottleneckQuery) (*
 		return nil, err
 	}
 	fargs := analytics.PerfFilterArgs(q.Filters)
-	// The three statements are independent: side by side they take the time
-	// of the slowest.
-	times := []analytics.StatusTime{}
-	var aggs []analytics.HandoffAggregate
-	var top []analytics.TicketHandoffs
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		errs[0] = s.perfEach(ctx, "bottleneck-status-times", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
-			var st analytics.StatusTime
-			if err := rows.Scan(&st.Team, &st.Status, &st.TotalMs, &st.Intervals, &st.P50Ms); err != nil {
-				return err
-			}
-			times = append(times, st)
-			return nil
-		})
+	from, to := q.From.UTC(), q.To.UTC()
+	return analytics.RunBottlenecks(ctx, s.query, perfQ, analytics.BottleneckArgs{
+		StatusTimes: append([]any{from, to}, fargs...),
+		Handoffs:    append([]any{from, to}, fargs...),
+		Top:         append(append(append([]any{from, to}, fargs...), int64(analytics.MaxPingPongTickets)), from, to),
 	})
-	wg.Go(func() {
-		errs[1] = s.perfEach(ctx, "bottleneck-handoffs", append([]any{q.From.UTC(), q.To.UTC()}, fargs...), func(rows analytics.ResultRows) error {
-			var a analytics.HandoffAggregate
-			if err := rows.Scan(&a.Dim, &a.Key, &a.Key2, &a.Tickets, &a.N); err != nil {
-				return err
-			}
-			aggs = append(aggs, a)
-			return nil
-		})
-	})
-	wg.Go(func() {
-		errs[2] = s.perfEach(ctx, "bottleneck-top", append(append(append([]any{q.From.UTC(), q.To.UTC()}, fargs...), int64(analytics.MaxPingPongTickets)), q.From.UTC(), q.To.UTC()), func(rows analytics.ResultRows) error {
-			var t analytics.TicketHandoffs
-			var bounces string
-			if err := rows.Scan(&t.TicketID, &t.Product, &t.Category, &t.Handoffs, &bounces); err != nil {
-				return err
-			}
-			t.Bounces = analytics.ParseBounces(bounces)
-			top = append(top, t)
-			return nil
-		})
-	})
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return analytics.AssembleBottlenecks(times, aggs, top), nil
 }
 
 // perfEach runs a performance query and calls fn on every row.

@@ -63,24 +63,31 @@ func AddLinks(evs []events.Event, changes []LinkChange) []events.Event {
 		if !ok {
 			panic(fmt.Sprintf("AddLinks: no ticket %d", c.TicketID))
 		}
-		e := p
-		e.TicketVersion++
-		e.ID = fmt.Sprintf("%08x-%04x-7000-9000-%012x", c.TicketID, e.TicketVersion, i)
-		e.Seq = seq + int64(2*(i+1))
-		e.Type = events.TicketUpdated
-		e.At = p.At.Add(10 * time.Minute)
-		e.RecordedAt = e.At
-		e.Actor = events.Actor{ID: 20, Name: "linker", Role: "agent"}
-		e.Source = events.SourceAPI
-		e.SLA, e.Comment = nil, nil
-		e.Changes = []events.Change{{Field: "links", Old: jsonLinks(p.Ticket.Links), New: jsonLinks(c.Links)}}
-		e.Ticket.Version, e.Ticket.UpdatedAt = e.TicketVersion, e.At
+		e := followUp(p, fmt.Sprintf("%08x-%04x-7000-9000-%012x", c.TicketID, p.TicketVersion+1, i),
+			seq+int64(2*(i+1)), p.At.Add(10*time.Minute), events.Actor{ID: 20, Name: "linker", Role: "agent"},
+			events.Change{Field: "links", Old: jsonLinks(p.Ticket.Links), New: jsonLinks(c.Links)})
 		e.Ticket.Links = slices.Clone(c.Links)
-		e.Ticket.Tags = slices.Clone(p.Ticket.Tags)
 		out = append(out, e)
 		last[c.TicketID] = e
 	}
 	return out
+}
+
+// followUp is a ticket.updated event of p's ticket, its next version, at
+// at, by actor, with one change; the snapshot is p's (lists copied), to
+// be changed by the caller.
+func followUp(p events.Event, id string, seq int64, at time.Time, actor events.Actor, c events.Change) events.Event {
+	e := p
+	e.TicketVersion++
+	e.ID, e.Seq, e.Type = id, seq, events.TicketUpdated
+	e.At, e.RecordedAt = at, at
+	e.Actor, e.Source = actor, events.SourceAPI
+	e.SLA, e.Comment = nil, nil
+	e.Changes = []events.Change{c}
+	e.Ticket.Version, e.Ticket.UpdatedAt = e.TicketVersion, at
+	e.Ticket.Links = slices.Clone(p.Ticket.Links)
+	e.Ticket.Tags = slices.Clone(p.Ticket.Tags)
+	return e
 }
 
 func jsonLinks(ls []events.Link) json.RawMessage {

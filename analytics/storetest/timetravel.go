@@ -355,20 +355,10 @@ func AddLongWaits(evs []events.Event, since time.Time, gap time.Duration, n int)
 			continue
 		}
 		added++
-		e := p
-		e.TicketVersion++
-		e.ID = fmt.Sprintf("%08x-%04x-7000-a000-%012x", id, e.TicketVersion, added)
-		e.Seq = seq + int64(2*added)
-		e.Type = events.TicketUpdated
-		e.At = p.At.Add(gap)
-		e.RecordedAt = e.At
-		e.Actor = events.Actor{ID: 21, Name: "dispatcher", Role: "agent"}
-		e.Source = events.SourceAPI
-		e.SLA, e.Comment = nil, nil
-		e.Changes = []events.Change{{Field: "team", Old: raw(p.Ticket.Team), New: raw("returns")}}
-		e.Ticket.Version, e.Ticket.UpdatedAt, e.Ticket.Team = e.TicketVersion, e.At, "returns"
-		e.Ticket.Tags = slices.Clone(p.Ticket.Tags)
-		e.Ticket.Links = slices.Clone(p.Ticket.Links)
+		e := followUp(p, fmt.Sprintf("%08x-%04x-7000-a000-%012x", id, p.TicketVersion+1, added), seq+int64(2*added),
+			p.At.Add(gap), events.Actor{ID: 21, Name: "dispatcher", Role: "agent"},
+			events.Change{Field: "team", Old: raw(p.Ticket.Team), New: raw("returns")})
+		e.Ticket.Team = "returns"
 		out = append(out, e)
 	}
 	if added == 0 {
