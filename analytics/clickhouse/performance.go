@@ -37,7 +37,7 @@ func (s *Store) Performance(ctx context.Context, q analytics.PerformanceQuery) (
 	fargs := analytics.PerfFilterArgs(q.Filters)
 	period := func(from, to time.Time) ([]analytics.PerformanceRow, error) {
 		from, to = analytics.CeilSecond(from), analytics.CeilSecond(to)
-		args := append([]any{q.By, from, to}, fargs...)
+		args := append([]any{q.By, from, to, from, to}, fargs...)
 		var out []analytics.PerformanceRow
 		err := s.perfEach(ctx, "perf-period", args, func(rows analytics.ResultRows) error {
 			var r analytics.PerformanceRow

@@ -14,7 +14,10 @@
 -- distinct (ticket, version) pairs instead of reading with FINAL.
 
 -- name: perf-period
--- params: by ('agent' | 'team'), from, to, filters
+-- The tickets resolved in the period were created at or after the least
+-- earliest creation of its days in resolution_days: bounding created_at,
+-- the first column of the sorting key, FINAL merges only those rows.
+-- params: by ('agent' | 'team'), from, to, from, to, filters
 SELECT k, toInt64(count()), toInt64(countIf(isNotNull(first_response_ms))),
        quantilesExactIf(0.5, 0.9)(assumeNotNull(first_response_ms), isNotNull(first_response_ms)) AS fr,
        quantilesExactIf(0.5, 0.9)(assumeNotNull(resolve_ms), isNotNull(resolve_ms)) AS rs,
@@ -25,7 +28,10 @@ FROM (
     SELECT if(? = 'team', team, assignee) AS k,
            first_response_ms, resolve_ms, sla_breached, reopen_count, csat_score, handoffs
     FROM tickets_by_creation FINAL
-    WHERE resolved_at >= ? AND resolved_at < ? AND {{filters}}
+    WHERE resolved_at >= ? AND resolved_at < ?
+      AND created_at >= (SELECT min(min_created) FROM resolution_days
+                         WHERE day >= toDate(toDateTime(?), 'UTC') AND day <= toDate(toDateTime(?), 'UTC'))
+      AND {{filters}}
 )
 WHERE k != ''
 GROUP BY k

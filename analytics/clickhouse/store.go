@@ -38,7 +38,8 @@ var queryNames = []string{"create-migrations", "applied-migrations", "record-mig
 
 // Table names and their insert statements, with explicit column lists
 // (clickhouse-go refuses a bare INSERT INTO t at Append).
-var tables = []string{analytics.TableEvents, tableTickets, analytics.TableIntervals, analytics.TableSLA, tableLongIntervals}
+var tables = []string{analytics.TableEvents, tableTickets, analytics.TableIntervals, analytics.TableSLA, tableLongIntervals,
+	tableResolutionDays}
 
 // Store is the ClickHouse analytics store.
 type Store struct {
@@ -232,8 +233,9 @@ func (s *Store) Apply(ctx context.Context, evs []events.Event) error {
 			long = append(long, r.Intervals[i])
 		}
 	}
-	errs := make([]error, 4)
+	errs := make([]error, 5)
 	var wg sync.WaitGroup
+	wg.Go(func() { errs[4] = s.writeResolutionDays(ctx, r.Tickets) })
 	wg.Go(func() { errs[0] = writeTable(ctx, s, analytics.TableEvents, r.Events, analytics.EventColumns) })
 	wg.Go(func() { errs[1] = writeTable(ctx, s, analytics.TableIntervals, r.Intervals, analytics.IntervalColumns) })
 	wg.Go(func() { errs[2] = writeTable(ctx, s, analytics.TableSLA, r.SLA, analytics.SLAColumns) })
@@ -283,6 +285,29 @@ func (s *Store) prior(ctx context.Context, ids []int64) (map[int64]analytics.Tic
 		return nil, fmt.Errorf("read stored tickets: %w", err)
 	}
 	return out, nil
+}
+
+// writeResolutionDays adds the batch's resolved tickets to resolution_days.
+func (s *Store) writeResolutionDays(ctx context.Context, ts []analytics.TicketRow) error {
+	days, minCreated := resolutionDays(ts)
+	if len(days) == 0 {
+		return nil
+	}
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+tableResolutionDays+" (day, min_created)")
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", tableResolutionDays, err)
+	}
+	defer b.Close()
+	if err := b.Column(0).Append(days); err != nil {
+		return fmt.Errorf("insert %s: %w", tableResolutionDays, err)
+	}
+	if err := b.Column(1).Append(minCreated); err != nil {
+		return fmt.Errorf("insert %s: %w", tableResolutionDays, err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("insert %s: %w", tableResolutionDays, err)
+	}
+	return nil
 }
 
 // writeTable inserts rows as one block, column by column (the columnar

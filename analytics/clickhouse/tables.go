@@ -1,5 +1,13 @@
 package clickhouse
 
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/deskmine/deskmine/analytics"
+)
+
 // Tables of this store besides analytics' four, which keep their names but
 // one: the latest-ticket table (analytics.TableTickets) is
 // tickets_by_creation since migration 4.
@@ -14,4 +22,27 @@ const (
 	// tableLongIntervals keeps the closed intervals longer than
 	// analytics.LongInterval.
 	tableLongIntervals = "long_intervals"
+	// tableResolutionDays keeps the earliest creation of the tickets
+	// resolved on each day (migration 5).
+	tableResolutionDays = "resolution_days"
 )
+
+// resolutionDays are the rows of resolution_days for a batch's latest
+// tickets: per UTC day of a resolution, the earliest creation.
+func resolutionDays(ts []analytics.TicketRow) (days []time.Time, minCreated []time.Time) {
+	m := map[time.Time]time.Time{}
+	for i := range ts {
+		r := ts[i].ResolvedAt
+		if r == nil {
+			continue
+		}
+		d := r.UTC().Truncate(24 * time.Hour)
+		if c, ok := m[d]; !ok || ts[i].CreatedAt.Before(c) {
+			m[d] = ts[i].CreatedAt
+		}
+	}
+	for _, d := range slices.SortedFunc(maps.Keys(m), time.Time.Compare) {
+		days, minCreated = append(days, d), append(minCreated, m[d])
+	}
+	return days, minCreated
+}

@@ -80,3 +80,29 @@ func TestMigration4CopiesTicketsAndLongIntervals(t *testing.T) {
 		t.Fatalf("backlog at %s: %v %v", at, got, err)
 	}
 }
+
+func TestResolutionDays(t *testing.T) {
+	at := func(d, h int) *time.Time {
+		v := time.Date(2026, 3, d, h, 0, 0, 0, time.FixedZone("x", 3600))
+		return &v
+	}
+	ticket := func(created time.Time, resolved *time.Time) analytics.TicketRow {
+		var r analytics.TicketRow
+		r.CreatedAt, r.ResolvedAt = created, resolved
+		return r
+	}
+	days, mins := resolutionDays([]analytics.TicketRow{
+		ticket(*at(1, 9), at(3, 10)),
+		ticket(*at(2, 9), at(3, 12)),
+		ticket(*at(1, 5), nil),      // open: no row
+		ticket(*at(2, 1), at(4, 0)), // 2026-03-03 23:00 UTC
+		ticket(*at(3, 7), at(5, 9)),
+	})
+	want := []time.Time{time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)}
+	if len(days) != 2 || !days[0].Equal(want[0]) || !days[1].Equal(want[1]) {
+		t.Fatalf("days %v, want %v", days, want)
+	}
+	if !mins[0].Equal(*at(1, 9)) || !mins[1].Equal(*at(3, 7)) {
+		t.Fatalf("earliest creations %v", mins)
+	}
+}
