@@ -49,14 +49,7 @@ type LinkChange struct {
 // be made, replaced and removed in any shape, independently of what the
 // generator draws.
 func AddLinks(evs []events.Event, changes []LinkChange) []events.Event {
-	last := map[int64]events.Event{}
-	var seq int64
-	for _, e := range evs {
-		if p, ok := last[e.TicketID]; !ok || e.TicketVersion > p.TicketVersion {
-			last[e.TicketID] = e
-		}
-		seq = max(seq, e.Seq)
-	}
+	last, seq := lastEvents(evs)
 	out := slices.Clone(evs)
 	for i, c := range changes {
 		p, ok := last[c.TicketID]
@@ -71,6 +64,19 @@ func AddLinks(evs []events.Event, changes []LinkChange) []events.Event {
 		last[c.TicketID] = e
 	}
 	return out
+}
+
+// lastEvents is each ticket's latest event (by version) and the highest seq.
+func lastEvents(evs []events.Event) (map[int64]events.Event, int64) {
+	last := map[int64]events.Event{}
+	var seq int64
+	for _, e := range evs {
+		if p, ok := last[e.TicketID]; !ok || e.TicketVersion > p.TicketVersion {
+			last[e.TicketID] = e
+		}
+		seq = max(seq, e.Seq)
+	}
+	return last, seq
 }
 
 // followUp is a ticket.updated event of p's ticket, its next version, at

@@ -337,14 +337,7 @@ func ExpectHotspotsAt(t *testing.T, evs []events.Event, q analytics.HotspotQuery
 // gap after it that hands them to team "returns": their last state then
 // lasts longer than analytics.LongInterval, which stores may keep apart.
 func AddLongWaits(evs []events.Event, since time.Time, gap time.Duration, n int) []events.Event {
-	last := map[int64]events.Event{}
-	var seq int64
-	for _, e := range evs {
-		if p, ok := last[e.TicketID]; !ok || e.TicketVersion > p.TicketVersion {
-			last[e.TicketID] = e
-		}
-		seq = max(seq, e.Seq)
-	}
+	last, seq := lastEvents(evs)
 	ids := slices.Sorted(maps.Keys(last))
 	out := slices.Clone(evs)
 	added := 0
