@@ -43,6 +43,8 @@ var tables = []string{analytics.TableEvents, tableTickets, analytics.TableInterv
 
 // Store is the ClickHouse analytics store.
 type Store struct {
+	*analytics.Readers // hotspots, repeats, pain points, time travel, root causes
+
 	conn    driver.Conn
 	db      string
 	q       map[string]string
@@ -83,6 +85,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	s := &Store{conn: conn, db: opts.Auth.Database, log: slog.Default().With("store", "clickhouse", "database", opts.Auth.Database)}
 	if err := s.init(ctx); err != nil {
 		conn.Close()
+		return nil, err
+	}
+	if err := s.newReaders(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil

@@ -47,6 +47,8 @@ var queryNames = []string{"create-migrations", "applied-migrations", "record-mig
 
 // Store is the DuckDB analytics store.
 type Store struct {
+	*analytics.Readers // hotspots, repeats, pain points, time travel, root causes
+
 	db  *sql.DB
 	q   map[string]string
 	log *slog.Logger
@@ -77,6 +79,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s := &Store{db: db, log: slog.Default().With("store", "duckdb", "path", path)}
 	if err := s.init(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.newReaders(); err != nil {
 		s.Close()
 		return nil, err
 	}
