@@ -20,6 +20,26 @@ func pathID(c echo.Context, name string) (int64, error) {
 	return v, nil
 }
 
+// ticketVersion reads the ticket id of the path and the version of
+// If-Match (see ifMatch), for the handlers that change a ticket.
+func ticketVersion(c echo.Context, required bool) (id, version int64, err error) {
+	if id, err = pathID(c, "id"); err != nil {
+		return 0, 0, err
+	}
+	if version, err = ifMatch(c, required); err != nil {
+		return 0, 0, err
+	}
+	return id, version, nil
+}
+
+// changed answers a change of a ticket: it counts the change by kind and
+// sends the ticket with its ETag.
+func (s *Server) changed(c echo.Context, kind string, status int, t *ticketcore.Ticket) error {
+	s.metrics.changes.WithLabelValues(kind).Inc()
+	c.Response().Header().Set("ETag", etag(t))
+	return c.JSON(status, t)
+}
+
 // ifMatch reads a version from If-Match ("3", 3 or W/"3").
 func ifMatch(c echo.Context, required bool) (int64, error) {
 	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
@@ -126,11 +146,7 @@ func (s *Server) listTickets(c echo.Context) error {
 }
 
 func (s *Server) patchTicket(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(c, true)
+	id, version, err := ticketVersion(c, true)
 	if err != nil {
 		return err
 	}
@@ -146,17 +162,11 @@ func (s *Server) patchTicket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.changes.WithLabelValues("update").Inc()
-	c.Response().Header().Set("ETag", etag(t))
-	return c.JSON(http.StatusOK, t)
+	return s.changed(c, "update", http.StatusOK, t)
 }
 
 func (s *Server) transition(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(c, false)
+	id, version, err := ticketVersion(c, false)
 	if err != nil {
 		return err
 	}
@@ -172,9 +182,7 @@ func (s *Server) transition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.changes.WithLabelValues("transition").Inc()
-	c.Response().Header().Set("ETag", etag(t))
-	return c.JSON(http.StatusOK, t)
+	return s.changed(c, "transition", http.StatusOK, t)
 }
 
 type commentInput struct {
@@ -209,9 +217,7 @@ func (s *Server) comment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.changes.WithLabelValues("comment").Inc()
-	c.Response().Header().Set("ETag", etag(t))
-	return c.JSON(http.StatusCreated, t)
+	return s.changed(c, "comment", http.StatusCreated, t)
 }
 
 func (s *Server) history(c echo.Context) error {

@@ -17,11 +17,7 @@ import (
 // link adds a link from the ticket to another: 201 with the ticket.
 // If-Match is optional, as for transitions: a link is an intent.
 func (s *Server) link(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(c, false)
+	id, version, err := ticketVersion(c, false)
 	if err != nil {
 		return err
 	}
@@ -33,19 +29,13 @@ func (s *Server) link(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.changes.WithLabelValues("link").Inc()
-	c.Response().Header().Set("ETag", etag(t))
-	return c.JSON(http.StatusCreated, t)
+	return s.changed(c, "link", http.StatusCreated, t)
 }
 
 // unlink removes the link named by the query (type, ticket_id): 200 with
 // the ticket, 404 when the ticket has no such link.
 func (s *Server) unlink(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(c, false)
+	id, version, err := ticketVersion(c, false)
 	if err != nil {
 		return err
 	}
@@ -61,9 +51,7 @@ func (s *Server) unlink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.changes.WithLabelValues("unlink").Inc()
-	c.Response().Header().Set("ETag", etag(t))
-	return c.JSON(http.StatusOK, t)
+	return s.changed(c, "unlink", http.StatusOK, t)
 }
 
 // csatInput is the body of PUT /tickets/{id}/csat. at is text so that a
@@ -78,11 +66,7 @@ type csatInput struct {
 // 200 with the ticket. A client integration may rate only the tickets it
 // created.
 func (s *Server) rateCSAT(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(c, false)
+	id, version, err := ticketVersion(c, false)
 	if err != nil {
 		return err
 	}
@@ -112,9 +96,7 @@ func (s *Server) rateCSAT(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.metrics.changes.WithLabelValues("csat").Inc()
-	c.Response().Header().Set("ETag", etag(t))
-	return c.JSON(http.StatusOK, t)
+	return s.changed(c, "csat", http.StatusOK, t)
 }
 
 // clientLinks refuses links of a client's new ticket to tickets the client
