@@ -40,21 +40,26 @@ func TestReplayGivesTheAnswerDuckDB(t *testing.T) {
 	h := loadedHarness(t, s)
 	testReplay(t, h, func(st Statement) ([][2]any, error) {
 		rows, err := s.DB().QueryContext(context.Background(), st.Query, st.Args...)
-		if err != nil {
+		return keyCounts(rows, err)
+	})
+}
+
+// keyCounts reads the (key, count) rows of a replayed statement.
+func keyCounts(rows analytics.ResultRows, err error) ([][2]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]any
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		var out [][2]any
-		for rows.Next() {
-			var k string
-			var n int64
-			if err := rows.Scan(&k, &n); err != nil {
-				return nil, err
-			}
-			out = append(out, [2]any{k, n})
-		}
-		return out, rows.Err()
-	})
+		out = append(out, [2]any{k, n})
+	}
+	return out, rows.Err()
 }
 
 func TestReplayGivesTheAnswerClickHouse(t *testing.T) {
@@ -62,20 +67,7 @@ func TestReplayGivesTheAnswerClickHouse(t *testing.T) {
 	h := loadedHarness(t, s)
 	testReplay(t, h, func(st Statement) ([][2]any, error) {
 		rows, err := s.Conn().Query(context.Background(), st.Query, st.Args...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out [][2]any
-		for rows.Next() {
-			var k string
-			var n int64
-			if err := rows.Scan(&k, &n); err != nil {
-				return nil, err
-			}
-			out = append(out, [2]any{k, n})
-		}
-		return out, rows.Err()
+		return keyCounts(rows, err)
 	})
 }
 
