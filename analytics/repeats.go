@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -157,7 +158,9 @@ func createdRange(from, to time.Time, lookback time.Duration) (int64, int64, err
 
 // RepeatQueryNames are the queries every store's queries_repeats.sql
 // defines. The store's hotspot fragments dim-cf, filter, filter-tags,
-// source-tickets and source-tags serve them too.
+// source-tickets and source-tags serve them too. A store may also define
+// repeat-all, which answers in one statement (see runCombined); it then
+// runs instead of the three.
 func RepeatQueryNames() []string {
 	return []string{"repeat-flags", "repeat-totals", "repeat-rows", "repeat-pairs"}
 }
@@ -181,10 +184,22 @@ func (p *repeatPlan) repeatSQL(hot, rep map[string]string, name string) (string,
 	switch name {
 	case "repeat-totals":
 		own = own[:2]
-	case "repeat-rows":
+	case "repeat-rows", "repeat-all":
 		exploded = p.dimCol == "tag"
-		if pieces["keys"], err = keysSQL(hot, []string{p.dimCol}); err != nil {
-			return "", nil, err
+		pieces["keys"] = piece("'' AS k0") // no breakdown: one row the caller drops
+		if p.dimCol != "" {
+			if pieces["keys"], err = keysSQL(hot, []string{p.dimCol}); err != nil {
+				return "", nil, err
+			}
+		}
+		if name == "repeat-all" {
+			own = []any{p.from, p.to, p.from, p.to, p.q.Limit, p.from, p.to, p.q.Limit}
+			if pieces["filters"], err = filterSQL(hot, p.filters, "", true); err != nil {
+				return "", nil, err
+			}
+			if pieces["row_filters"], err = filterSQL(hot, p.filters, "", !exploded); err != nil {
+				return "", nil, err
+			}
 		}
 	case "repeat-pairs":
 	default:
@@ -194,8 +209,10 @@ func (p *repeatPlan) repeatSQL(hot, rep map[string]string, name string) (string,
 	if exploded {
 		pieces["source"] = piece(hot["source-tags"])
 	}
-	if pieces["filters"], err = filterSQL(hot, p.filters, "", !exploded); err != nil {
-		return "", nil, err
+	if _, ok := pieces["filters"]; !ok {
+		if pieces["filters"], err = filterSQL(hot, p.filters, "", !exploded); err != nil {
+			return "", nil, err
+		}
 	}
 	return fillSQL(name, rep[name], own, pieces)
 }
@@ -208,6 +225,9 @@ func RunRepeats(ctx context.Context, run QueryFunc, hot, rep map[string]string, 
 		return nil, err
 	}
 	res := &RepeatResult{Query: p.q, Rows: []RepeatCount{}, Pairs: []RepeatPair{}}
+	if _, ok := rep["repeat-all"]; ok {
+		return res, p.runCombined(ctx, run, hot, rep, res)
+	}
 	// The statements are independent: side by side they take the time of
 	// the slowest.
 	type stmt struct {
@@ -251,4 +271,66 @@ func RunRepeats(ctx context.Context, run QueryFunc, hot, rep map[string]string, 
 		return nil, err
 	}
 	return res, nil
+}
+
+// Kinds of the rows of repeat-all.
+const (
+	repeatKindTotals = 0
+	repeatKindRow    = 1
+	repeatKindPair   = 2
+)
+
+// runCombined answers with the store's optional repeat-all: totals, rows
+// and pairs in one statement that flags the tickets once (on DuckDB the
+// flags are most of the work, and three statements side by side share the
+// same cores). Its rows are (kind, key, key 2, tickets, with customer,
+// repeats), in any order.
+func (p *repeatPlan) runCombined(ctx context.Context, run QueryFunc, hot, rep map[string]string, res *RepeatResult) error {
+	query, args, err := p.repeatSQL(hot, rep, "repeat-all")
+	if err != nil {
+		return err
+	}
+	err = ScanAll(ctx, run, "repeats", query, args, func(rows ResultRows) error {
+		var kind int64
+		var a, b string
+		var c RepeatCount
+		if err := rows.Scan(&kind, &a, &b, &c.Tickets, &c.WithCustomer, &c.Repeats); err != nil {
+			return err
+		}
+		switch kind {
+		case repeatKindTotals:
+			res.Totals = c
+		case repeatKindRow:
+			if p.dimCol != "" {
+				c.Key = a
+				res.Rows = append(res.Rows, c)
+			}
+		case repeatKindPair:
+			res.Pairs = append(res.Pairs, RepeatPair{Customer: a, Key: b, Tickets: c.Tickets, Repeats: c.Repeats})
+		default:
+			return fmt.Errorf("unknown row kind %d", kind)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	SortRepeatRows(res.Rows)
+	SortRepeatPairs(res.Pairs)
+	return nil
+}
+
+// SortRepeatRows orders rows as RepeatResult.Rows.
+func SortRepeatRows(rs []RepeatCount) {
+	slices.SortFunc(rs, func(a, b RepeatCount) int {
+		return cmp.Or(cmp.Compare(b.Repeats, a.Repeats), cmp.Compare(b.Tickets, a.Tickets), cmp.Compare(a.Key, b.Key))
+	})
+}
+
+// SortRepeatPairs orders pairs as RepeatResult.Pairs.
+func SortRepeatPairs(ps []RepeatPair) {
+	slices.SortFunc(ps, func(a, b RepeatPair) int {
+		return cmp.Or(cmp.Compare(b.Repeats, a.Repeats), cmp.Compare(b.Tickets, a.Tickets),
+			cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Key, b.Key))
+	})
 }
