@@ -8,6 +8,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/deskmine/deskmine/analytics"
+	"github.com/deskmine/deskmine/analytics/internal/sqlfile"
 )
 
 //go:embed queries_hotspots.sql queries_repeats.sql queries_painpoints.sql queries_timetravel.sql queries_rootcause.sql
@@ -24,7 +25,7 @@ var (
 // newReaders sets up the read queries the package shares with the other
 // store (analytics.Readers) on this store's SQL.
 func (s *Store) newReaders() error {
-	r, err := analytics.NewReaders(s.query, readFiles, inList)
+	r, err := analytics.NewReaders(s.query, sqlfile.Expand(readFiles, macros), inList)
 	if err != nil {
 		return fmt.Errorf("%s queries: %w", storeName, err)
 	}
@@ -40,9 +41,17 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (analytics
 	return s.conn.Query(ctx, query, args...)
 }
 
+// liveTickets selects the live rows of ticket_state: each ticket's latest
+// version, without FINAL (see migration 6). The cancel rows not merged
+// away yet are few, so the set NOT IN builds is small.
+const liveTickets = "sign = 1 AND (ticket_id, version) NOT IN (SELECT ticket_id, version FROM " + tableState + " WHERE sign = -1)"
+
+// macros are expanded in the store's query files: {{live}} is liveTickets.
+var macros = map[string]string{"live": liveTickets}
+
 // filterClause rewrites the constant filter condition of the performance,
 // bottleneck and root-cause queries to the filters each request sets.
-var filterClause = analytics.NewFilterClause(inList, "ticket_id IN (SELECT ticket_id FROM "+tableTickets+" FINAL WHERE ")
+var filterClause = analytics.NewFilterClause(inList, "ticket_id IN (SELECT ticket_id FROM "+tableState+" WHERE "+liveTickets+" AND ")
 
 // inList tests a column's membership in a bound list of values.
 func inList(col string) string { return "has(?, " + col + ")" }

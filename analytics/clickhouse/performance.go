@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
+	"github.com/deskmine/deskmine/analytics/internal/sqlfile"
 )
 
 //go:embed queries_performance.sql
@@ -20,7 +21,7 @@ var perfQ = mustPerfQueries()
 func mustPerfQueries() map[string]string {
 	// has(), not IN: a bound list is an array literal, which IN does not
 	// take on 18.16.
-	q, err := analytics.PerfQueries(perfFiles, "queries_performance.sql", func(col string) string { return "has(?, " + col + ")" })
+	q, err := analytics.PerfQueries(sqlfile.Expand(perfFiles, macros), "queries_performance.sql", inList)
 	if err != nil {
 		panic(fmt.Sprintf("clickhouse performance queries: %v", err))
 	}

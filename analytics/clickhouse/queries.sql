@@ -21,7 +21,7 @@ INSERT INTO schema_migrations (version, name, applied_at)
 SELECT table, name FROM system.columns WHERE database = currentDatabase()
 
 -- name: seen
-SELECT toInt64(count()) FROM tickets_by_creation WHERE ticket_id = ? AND version >= ?
+SELECT toInt64(count()) FROM ticket_state WHERE ticket_id = ? AND version >= ? AND sign = 1
 
 -- name: check-events
 SELECT toInt64(count()), toInt64(uniqExact(ticket_id)), toInt64(sum(seq)) FROM events FINAL
@@ -30,12 +30,14 @@ SELECT toInt64(count()), toInt64(uniqExact(ticket_id)), toInt64(sum(seq)) FROM e
 SELECT type, toInt64(count()) FROM events FINAL GROUP BY type
 
 -- name: check-tickets
+-- The latest tickets as the queries read them (ticket_state); check-tail
+-- reads tickets_by_creation, the hotspots' source, so both are checked.
 SELECT toInt64(count()), toInt64(count(first_response_ms)), toInt64(sum(ifNull(first_response_ms, 0))),
        toInt64(count(resolve_ms)), toInt64(sum(ifNull(resolve_ms, 0)))
-FROM tickets_by_creation FINAL
+FROM ticket_state WHERE {{live}}
 
 -- name: check-tickets-by-status
-SELECT status, toInt64(count()) FROM tickets_by_creation FINAL GROUP BY status
+SELECT status, toInt64(count()) FROM ticket_state WHERE {{live}} GROUP BY status
 
 -- name: check-intervals
 SELECT toInt64(countIf(closed = 1)), toInt64(countIf(closed = 0)) FROM intervals FINAL

@@ -5,8 +5,8 @@
 -- name: pain-segments
 -- Tickets per segment value. Own parameters: from, to.
 SELECT {segment} AS s, toInt64(count()) AS n
-FROM tickets_by_creation FINAL
-WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?){filters}
+FROM ticket_state
+WHERE {{live}} AND created_at >= toDateTime(?) AND created_at < toDateTime(?){filters}
 GROUP BY s
 
 -- name: pain-overall

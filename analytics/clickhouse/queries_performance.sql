@@ -27,8 +27,8 @@ SELECT k, toInt64(count()), toInt64(countIf(isNotNull(first_response_ms))),
 FROM (
     SELECT if(? = 'team', team, assignee) AS k,
            first_response_ms, resolve_ms, sla_breached, reopen_count, csat_score, handoffs
-    FROM tickets_by_creation FINAL
-    WHERE resolved_at >= ? AND resolved_at < ?
+    FROM ticket_state
+    WHERE {{live}} AND resolved_at >= ? AND resolved_at < ?
       AND created_at >= (SELECT min(min_created) FROM resolution_days
                          WHERE day >= toDate(toDateTime(?), 'UTC') AND day <= toDate(toDateTime(?), 'UTC'))
       AND {{filters}}
@@ -40,7 +40,7 @@ GROUP BY k
 -- params: by, filters
 SELECT k, toInt64(count()) FROM (
     SELECT if(? = 'team', team, assignee) AS k
-    FROM tickets_by_creation FINAL WHERE status NOT IN ('resolved', 'closed') AND {{filters}}
+    FROM ticket_state WHERE {{live}} AND status NOT IN ('resolved', 'closed') AND {{filters}}
 ) WHERE k != '' GROUP BY k
 
 -- name: bottleneck-status-times
@@ -51,7 +51,7 @@ SELECT team, status, toInt64(sum(duration_ms)), toInt64(count()), toInt64(quanti
 FROM intervals FINAL
 WHERE closed = 1 AND start_at >= ? AND start_at < ?
   AND toDate(start_at) >= toDate(toDateTime(?), 'UTC') AND toDate(start_at) <= toDate(toDateTime(?), 'UTC')
-  AND ticket_id IN (SELECT ticket_id FROM tickets_by_creation FINAL WHERE {{filters}})
+  AND ticket_id IN (SELECT ticket_id FROM ticket_state WHERE {{live}} AND {{filters}})
 GROUP BY team, status
 
 -- name: bottleneck-handoffs
@@ -69,7 +69,7 @@ FROM (
     FROM intervals
     WHERE handoff = 1 AND start_at >= ? AND start_at < ?
       AND toDate(start_at) >= toDate(toDateTime(?), 'UTC') AND toDate(start_at) <= toDate(toDateTime(?), 'UTC')
-      AND ticket_id IN (SELECT ticket_id FROM tickets_by_creation FINAL WHERE {{filters}})
+      AND ticket_id IN (SELECT ticket_id FROM ticket_state WHERE {{live}} AND {{filters}})
 )
 WHERE bounce = 1 OR dim IN ('all', 'product', 'category')
 GROUP BY dim, k1, k2
@@ -91,7 +91,7 @@ FROM (
             FROM intervals
             WHERE bounce = 1 AND start_at >= ? AND start_at < ?
               AND toDate(start_at) >= toDate(toDateTime(?), 'UTC') AND toDate(start_at) <= toDate(toDateTime(?), 'UTC')
-              AND ticket_id IN (SELECT ticket_id FROM tickets_by_creation FINAL WHERE {{filters}})
+              AND ticket_id IN (SELECT ticket_id FROM ticket_state WHERE {{live}} AND {{filters}})
             GROUP BY ticket_id
             ORDER BY n DESC, ticket_id
             LIMIT ?

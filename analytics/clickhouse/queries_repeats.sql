@@ -29,8 +29,8 @@
 -- to.
 SELECT *, toInt64(?) AS w, toInt64(toUInt32(created_at)) AS t, {key} AS rk,
        customer_key != '' AND rk != '' AS keyed, ticket_id >= 0 AND ticket_id < 2147483648 AS small
-FROM tickets_by_creation FINAL
-WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
+FROM ticket_state
+WHERE {{live}} AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
 
 -- name: repeat-totals
 -- Own parameters: from, to.

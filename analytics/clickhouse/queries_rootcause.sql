@@ -14,8 +14,8 @@
 SELECT ticket_id, toInt64(toUInt32(created_at)),
        arrayStringConcat(arrayMap((t, id) -> concat(t, '\x1F', toString(id)), link_types, link_targets), '\x1E'),
        category, product, subject, reopen_count, toInt64(1)
-FROM tickets_by_creation FINAL
-WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
+FROM ticket_state
+WHERE {{live}} AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
   AND length(link_types) > 0 AND {{filters}}
 ORDER BY ticket_id
 LIMIT ?
@@ -39,8 +39,8 @@ LIMIT 1 BY ticket_id
 -- The most reopened tickets of the window.
 -- params: from, to, filters, limit
 SELECT ticket_id, toInt64(toUInt32(created_at)), '', category, product, subject, reopen_count, toInt64(1)
-FROM tickets_by_creation FINAL
-WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
+FROM ticket_state
+WHERE {{live}} AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
   AND reopen_count > 0 AND {{filters}}
 ORDER BY reopen_count DESC, ticket_id
 LIMIT ?
@@ -49,8 +49,8 @@ LIMIT ?
 -- The reopened tickets of the window and their reopens, by category and product.
 -- params: from, to, filters
 SELECT category, product, toInt64(count()), toInt64(sum(reopen_count))
-FROM tickets_by_creation FINAL
-WHERE created_at >= toDateTime(?) AND created_at < toDateTime(?)
+FROM ticket_state
+WHERE {{live}} AND created_at >= toDateTime(?) AND created_at < toDateTime(?)
   AND reopen_count > 0 AND {{filters}}
 GROUP BY category, product
 
@@ -72,7 +72,7 @@ FROM (
     FROM intervals
     WHERE start_at >= toDateTime(?) AND start_at < toDateTime(?)
       AND toDate(start_at) >= toDate(toDateTime(?), 'UTC') AND toDate(start_at) <= toDate(toDateTime(?), 'UTC')
-      AND ticket_id IN (SELECT ticket_id FROM tickets_by_creation FINAL WHERE {{filters}})
+      AND ticket_id IN (SELECT ticket_id FROM ticket_state WHERE {{live}} AND {{filters}})
 )
 GROUP BY dim, k
 
@@ -95,7 +95,7 @@ FROM (
             FROM intervals
             WHERE resolution = 1 AND start_at >= toDateTime(?) AND start_at < toDateTime(?)
               AND toDate(start_at) >= toDate(toDateTime(?), 'UTC') AND toDate(start_at) <= toDate(toDateTime(?), 'UTC')
-              AND ticket_id IN (SELECT ticket_id FROM tickets_by_creation FINAL WHERE {{filters}})
+              AND ticket_id IN (SELECT ticket_id FROM ticket_state WHERE {{live}} AND {{filters}})
         ) ANY INNER JOIN (
             SELECT ticket_id, last_open_version AS lov
             FROM tickets_by_creation

@@ -41,8 +41,8 @@ FROM (
         UNION ALL
         SELECT ticket_id, status, team, assignee, priority, category, channel, ticket_type, customer_tier,
                sla_breached, warned
-        FROM tickets_by_creation FINAL
-        WHERE covers_from <= toDateTime(?)
+        FROM ticket_state
+        WHERE {{live}} AND covers_from <= toDateTime(?)
     )
     WHERE status NOT IN ('resolved', 'closed')
 )
@@ -75,8 +75,8 @@ FROM (
         UNION ALL
         SELECT ticket_id, status, team, assignee, priority, category, product, open_since, covers_from,
                sla_breached, warned
-        FROM tickets_by_creation FINAL
-        WHERE covers_from <= toDateTime(?)
+        FROM ticket_state
+        WHERE {{live}} AND covers_from <= toDateTime(?)
     )
     WHERE status NOT IN ('resolved', 'closed')
 )
@@ -102,8 +102,8 @@ LIMIT ?
 -- params:
 (SELECT ticket_id, product, category, channel, region, customer_tier, priority, team, assignee, status,
         ticket_type, tags, cf_keys, cf_values, created_at
- FROM tickets_by_creation FINAL
- WHERE created_at >= toDateTime({from}) AND created_at < toDateTime({to}) AND covers_from <= toDateTime({at})
+ FROM ticket_state
+ WHERE {{live}} AND created_at >= toDateTime({from}) AND created_at < toDateTime({to}) AND covers_from <= toDateTime({at})
  UNION ALL
  SELECT ticket_id, a_product AS product, a_category AS category, a_channel AS channel, a_region AS region,
         a_customer_tier AS customer_tier, a_priority AS priority, a_team AS team, a_assignee AS assignee,

@@ -1,13 +1,16 @@
 // Package clickhouse is the scale-out analytics store on ClickHouse (18.16
 // and current), written through the Native protocol with clickhouse-go.
 //
-// Writes are idempotent without reading what is there: every table is a
-// ReplacingMergeTree keyed by the row's identity and every query reads with
-// FINAL. An Apply reads the stored latest state of its batch's tickets (one
-// query), derives all rows in Go (analytics.Derive) and inserts one block per
-// table, the latest-ticket table last: it is the watermark, so a batch cut
-// short by a crash is recomputed in full by its retry and the rows written
-// twice collapse.
+// Writes are idempotent without reading what is there: every table but one
+// is a ReplacingMergeTree keyed by the row's identity and read with FINAL
+// where a duplicate could count twice. An Apply reads the stored latest
+// state of its batch's tickets (one query), derives all rows in Go
+// (analytics.Derive) and inserts one block per table, ticket_state last: it
+// is the watermark, so a batch cut short by a crash is recomputed in full
+// by its retry and the rows written twice collapse. ticket_state (see
+// migration 6) is the exception: a CollapsingMergeTree read without FINAL,
+// whose block for a batch is written whole or not at all, and only for
+// versions above the watermark.
 package clickhouse
 
 import (
@@ -39,7 +42,7 @@ var queryNames = []string{"create-migrations", "applied-migrations", "record-mig
 // Table names and their insert statements, with explicit column lists
 // (clickhouse-go refuses a bare INSERT INTO t at Append).
 var tables = []string{analytics.TableEvents, tableTickets, analytics.TableIntervals, analytics.TableSLA, tableLongIntervals,
-	tableResolutionDays}
+	tableResolutionDays, tableState}
 
 // Store is the ClickHouse analytics store.
 type Store struct {
@@ -114,7 +117,7 @@ func createDatabase(ctx context.Context, opts *ch.Options) error {
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "\\`") + "`" }
 
 func (s *Store) init(ctx context.Context) error {
-	q, err := sqlfile.Queries(files, "queries.sql")
+	q, err := sqlfile.Queries(sqlfile.Expand(files, macros), "queries.sql")
 	if err != nil {
 		return err
 	}
@@ -128,6 +131,7 @@ func (s *Store) init(ctx context.Context) error {
 		analytics.TableIntervals: insert(analytics.TableIntervals, analytics.Names(analytics.IntervalColumns)),
 		analytics.TableSLA:       insert(analytics.TableSLA, analytics.Names(analytics.SLAColumns)),
 		tableLongIntervals:       insert(tableLongIntervals, analytics.Names(analytics.IntervalColumns)),
+		tableState:               insert(tableState, append(analytics.Names(analytics.TicketColumns), "sign")),
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		return err
@@ -150,6 +154,10 @@ func (s *Store) checkColumns(ctx context.Context) error {
 	got, err := sqlfile.ReadColumns(rows)
 	if err != nil {
 		return err
+	}
+	want := strings.Join(append(analytics.Names(analytics.TicketColumns), "sign"), ",")
+	if have := strings.Join(got[tableState], ","); have != want {
+		return fmt.Errorf("table %s has columns %s, the code writes %s", tableState, have, want)
 	}
 	got[analytics.TableTickets] = got[tableTickets]
 	return analytics.CheckColumns(got)
@@ -180,10 +188,22 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if done[m.Version] {
 			continue
 		}
+		byOther := false
 		for _, stmt := range m.Statements {
-			if err := s.conn.Exec(ctx, stmt); err != nil && !columnExists(stmt, err) {
+			err := s.conn.Exec(ctx, stmt)
+			if err != nil && createdByOther(stmt, err) {
+				if err := s.awaitMigration(ctx, m.Version); err != nil {
+					return applied, fmt.Errorf("migration %s: %w", m.Name, err)
+				}
+				byOther = true
+				break
+			}
+			if err != nil && !columnExists(stmt, err) {
 				return applied, fmt.Errorf("migration %s: %w", m.Name, err)
 			}
+		}
+		if byOther {
+			continue
 		}
 		b, err := s.conn.PrepareBatch(ctx, s.q["record-migration"])
 		if err != nil {
@@ -211,6 +231,52 @@ func columnExists(stmt string, err error) bool {
 		strings.Contains(strings.ToUpper(stmt), "ADD COLUMN")
 }
 
+// createdByOther reports a CREATE TABLE without IF NOT EXISTS that failed
+// because the table exists: such a migration is written so that one process
+// creates and fills the table while the others wait (awaitMigration).
+func createdByOther(stmt string, err error) bool {
+	var ex *ch.Exception
+	head := strings.ToUpper(strings.Join(strings.Fields(stmt), " "))
+	return errors.As(err, &ex) && ex.Code == errTableExists &&
+		strings.HasPrefix(head, "CREATE TABLE ") && !strings.HasPrefix(head, "CREATE TABLE IF NOT EXISTS ")
+}
+
+// awaitMigration waits until another process records version in
+// schema_migrations; it gives up after migrationWait, naming the table
+// to drop when that process died before finishing.
+func (s *Store) awaitMigration(ctx context.Context, version int) error {
+	deadline := time.Now().Add(migrationWait)
+	for {
+		rows, err := s.conn.Query(ctx, s.q["applied-migrations"])
+		if err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done, err := sqlfile.ReadVersions(rows)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		if done[version] {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("another process has been applying it for %s; if that process stopped, drop the table it creates and start again", migrationWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// migrationWait bounds awaitMigration: copying a few million tickets takes
+// well under a minute.
+const migrationWait = 10 * time.Minute
+
+// errTableExists is ClickHouse's TABLE_ALREADY_EXISTS.
+const errTableExists = 57
+
 // errColumnExists is ClickHouse's ILLEGAL_COLUMN, which ALTER TABLE ... ADD
 // COLUMN answers for a column that exists.
 const errColumnExists = 44
@@ -232,7 +298,8 @@ func (s *Store) Apply(ctx context.Context, evs []events.Event) error {
 	// The event, interval and SLA blocks are sent side by side, each on a
 	// connection of its own: every insert costs the server a fixed few tens
 	// of milliseconds (a new part's files) besides its rows, and these
-	// overlap. The latest-ticket block goes last: it is the watermark.
+	// overlap. The latest-ticket blocks go last, ticket_state last of all:
+	// it is the watermark.
 	var long []analytics.IntervalRow
 	for i := range r.Intervals {
 		if r.Intervals[i].IsLong() {
@@ -250,10 +317,44 @@ func (s *Store) Apply(ctx context.Context, evs []events.Event) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return writeTable(ctx, s, analytics.TableTickets, r.Tickets, analytics.TicketColumns)
+	if err := writeTable(ctx, s, analytics.TableTickets, r.Tickets, analytics.TicketColumns); err != nil {
+		return err
+	}
+	return s.writeState(ctx, r.Tickets, prior)
 }
 
-// prior reads the latest stored state of the tickets. The ids are written
+// writeState inserts the batch's ticket_state rows as one block: the table
+// has no partitions, so the block is one part, written whole or not at all.
+func (s *Store) writeState(ctx context.Context, ts []analytics.TicketRow, prior map[int64]analytics.TicketRow) error {
+	rows, signs := stateRows(ts, prior)
+	if len(rows) == 0 {
+		return nil
+	}
+	b, err := s.conn.PrepareBatch(ctx, s.inserts[tableState])
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", tableState, err)
+	}
+	defer b.Close()
+	for i, c := range analytics.TicketColumns {
+		if err := b.Column(i).Append(c.Slice(rows)); err != nil {
+			return fmt.Errorf("insert %s column %s: %w", tableState, c.Name, err)
+		}
+	}
+	if err := b.Column(len(analytics.TicketColumns)).Append(signs); err != nil {
+		return fmt.Errorf("insert %s column sign: %w", tableState, err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("insert %s: %w", tableState, err)
+	}
+	if s.failAfter == tableState {
+		return fmt.Errorf("insert %s: injected failure", tableState)
+	}
+	return nil
+}
+
+// prior reads the latest stored state of the tickets from the watermark
+// (ticket_state: the row with sign 1 of the highest version), with their
+// creation for the cancel rows. The ids are written
 // into the query (they are integers): bound as a parameter they would be an
 // array literal, which IN does not take on 18.16; max_query_size is raised
 // to fit a batch of 50k tickets.
@@ -262,7 +363,7 @@ func (s *Store) prior(ctx context.Context, ids []int64) (map[int64]analytics.Tic
 	q.Grow(64 + 12*len(ids))
 	q.WriteString("SELECT ")
 	q.WriteString(strings.Join(analytics.PriorColumns, ", "))
-	q.WriteString(" FROM " + tableTickets + " WHERE ticket_id IN (")
+	q.WriteString(", created_at FROM " + tableState + " WHERE sign = 1 AND ticket_id IN (")
 	for i, id := range ids {
 		if i > 0 {
 			q.WriteByte(',')
@@ -281,10 +382,11 @@ func (s *Store) prior(ctx context.Context, ids []int64) (map[int64]analytics.Tic
 	out := make(map[int64]analytics.TicketRow, len(ids))
 	for rows.Next() {
 		var t analytics.TicketRow
-		if err := rows.Scan(analytics.PriorDests(&t)...); err != nil {
+		if err := rows.Scan(append(analytics.PriorDests(&t), &t.CreatedAt)...); err != nil {
 			return nil, fmt.Errorf("read stored tickets: %w", err)
 		}
 		analytics.NormalizePrior(&t)
+		t.CreatedAt = t.CreatedAt.UTC()
 		out[t.TicketID] = t
 	}
 	if err := rows.Err(); err != nil {
@@ -350,8 +452,8 @@ func (s *Store) Reset(ctx context.Context) error {
 	return nil
 }
 
-// Seen implements analytics.Store: the latest-ticket row is written last,
-// so once it holds the version, everything of the event is visible.
+// Seen implements analytics.Store: ticket_state is written last, so once
+// it holds the version, everything of the event is visible.
 func (s *Store) Seen(ctx context.Context, ticketID, version int64) (bool, error) {
 	var n int64
 	if err := s.conn.QueryRow(ctx, s.q["seen"], ticketID, version).Scan(&n); err != nil {

@@ -25,7 +25,32 @@ const (
 	// tableResolutionDays keeps the earliest creation of the tickets
 	// resolved on each day (migration 5).
 	tableResolutionDays = "resolution_days"
+	// tableState is the latest-ticket table read without FINAL (migration
+	// 6): a row per version with sign 1 and a cancel row (sign -1) per
+	// replaced version. It is the watermark since migration 6.
+	tableState = "ticket_state"
 )
+
+// stateRows are the rows of ticket_state for a batch's latest tickets: each
+// new version (sign 1) and, for a ticket stored before, a cancel row of the
+// version it replaces (sign -1); prior holds the stored rows with their
+// creation. A cancel row carries the replaced row's
+// sorting key (created_at, ticket_id, version), which is all queries and
+// merges read of it; its other columns are zero, its times the creation.
+func stateRows(ts []analytics.TicketRow, prior map[int64]analytics.TicketRow) ([]analytics.TicketRow, []int8) {
+	rows := make([]analytics.TicketRow, 0, 2*len(ts))
+	signs := make([]int8, 0, 2*len(ts))
+	for i := range ts {
+		if p, ok := prior[ts[i].TicketID]; ok && p.Version < ts[i].Version {
+			var c analytics.TicketRow
+			c.TicketID, c.Version = p.TicketID, p.Version
+			c.CreatedAt, c.LastAt, c.CoversFrom = p.CreatedAt, p.CreatedAt, p.CreatedAt
+			rows, signs = append(rows, c), append(signs, -1)
+		}
+		rows, signs = append(rows, ts[i]), append(signs, 1)
+	}
+	return rows, signs
+}
 
 // resolutionDays are the rows of resolution_days for a batch's latest
 // tickets: per UTC day of a resolution, the earliest creation.

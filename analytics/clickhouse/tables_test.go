@@ -106,3 +106,91 @@ func TestResolutionDays(t *testing.T) {
 		t.Fatalf("earliest creations %v", mins)
 	}
 }
+
+// TestMigration6CopiesTicketStateOnce: a store written before migration 6
+// (no ticket_state) is opened by three processes at once; one copies the
+// latest tickets, the others wait for it, so every ticket is one live row,
+// and history applied afterwards agrees with the events.
+func TestMigration6CopiesTicketStateOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := testch.DSN(t)
+	s := open(t, dsn)
+	first := storetest.Generate(storetest.GenOptions{Tickets: 300, Seed: 11})
+	later := storetest.Generate(storetest.GenOptions{Tickets: 100, Seed: 12, FirstID: 20_000, FirstSeq: 2_000_000})
+	if err := s.Apply(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	var tickets uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM tickets_by_creation FINAL").Scan(&tickets); err != nil || tickets == 0 {
+		t.Fatalf("tickets: %d, %v", tickets, err)
+	}
+	// The layout of migration 5.
+	for _, stmt := range []string{
+		"DROP TABLE ticket_state",
+		"TRUNCATE TABLE schema_migrations",
+		"INSERT INTO schema_migrations (version, name, applied_at) SELECT toUInt32(number + 1), 'earlier', now() FROM system.numbers LIMIT 5",
+	} {
+		if err := s.conn.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	stores := make([]*Store, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() { stores[i], errs[i] = Open(ctx, dsn) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	var rows, live uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count(), countIf(sign = 1) FROM ticket_state").Scan(&rows, &live); err != nil {
+		t.Fatal(err)
+	}
+	if rows != tickets || live != tickets {
+		t.Fatalf("ticket_state holds %d rows (%d live), want one per ticket: %d", rows, live, tickets)
+	}
+	if err := stores[1].Apply(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	storetest.MustEqual(t, stores[2], storetest.Expect(append(first, later...)))
+}
+
+func TestStateRows(t *testing.T) {
+	created := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	row := func(id, version int64) analytics.TicketRow {
+		var r analytics.TicketRow
+		r.TicketID, r.Version, r.CreatedAt, r.Status = id, version, created.Add(time.Duration(id)*time.Hour), "open"
+		return r
+	}
+	prior := map[int64]analytics.TicketRow{1: row(1, 3), 3: row(3, 9)}
+	rows, signs := stateRows([]analytics.TicketRow{row(1, 5), row(2, 1), row(3, 9)}, prior)
+	type got struct {
+		id, version int64
+		sign        int8
+		created     time.Time
+		status      string
+	}
+	var g []got
+	for i, r := range rows {
+		g = append(g, got{r.TicketID, r.Version, signs[i], r.CreatedAt, r.Status})
+	}
+	want := []got{
+		{1, 3, -1, row(1, 3).CreatedAt, ""}, // cancels the stored version, keyed as it is
+		{1, 5, 1, row(1, 5).CreatedAt, "open"},
+		{2, 1, 1, row(2, 1).CreatedAt, "open"}, // new ticket: nothing to cancel
+		{3, 9, 1, row(3, 9).CreatedAt, "open"}, // same version as stored: never cancel the live row
+	}
+	if len(g) != len(want) {
+		t.Fatalf("rows %+v, want %+v", g, want)
+	}
+	for i := range want {
+		if g[i] != want[i] {
+			t.Fatalf("row %d: %+v, want %+v", i, g[i], want[i])
+		}
+	}
+}
