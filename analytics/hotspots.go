@@ -431,10 +431,7 @@ func (p *HotspotPlan) HotspotSQL(frags map[string]string, name string) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	source := frags["source-tickets"]
-	if p.Exploded {
-		source = frags["source-tags"]
-	}
+	source, live := sourceSQL(frags, p.Exploded)
 	keys, err := keysSQL(frags, p.Columns)
 	if err != nil {
 		return "", nil, err
@@ -454,8 +451,34 @@ func (p *HotspotPlan) HotspotSQL(frags map[string]string, name string) (string, 
 	}
 	return fillSQL(name, frags[name], own, map[string]sqlPiece{
 		"bucket": piece(bucket, bargs...), "source": piece(source), "keys": keys,
-		"keyrefs": piece(keyRefs(len(p.Columns))), "filters": filters,
+		"keyrefs": piece(keyRefs(len(p.Columns))), "filters": live.and(filters),
 	})
+}
+
+// sourceSQL is the {source} of a query over the tickets (fragment
+// source-tickets, or source-tags with a row per tag) and the condition its
+// rows must meet to be the tickets' latest state: the optional fragment
+// source-live, for a store whose table keeps replaced rows until merges drop
+// them. Queries put it in front of their filters, in their own WHERE, where
+// the store can use it with the table's sorting key (a condition inside the
+// source would be a subquery the store reads whole).
+func sourceSQL(frags map[string]string, exploded bool) (string, sqlCond) {
+	source := frags["source-tickets"]
+	if exploded {
+		source = frags["source-tags"]
+	}
+	return source, sqlCond(frags["source-live"])
+}
+
+// sqlCond is a condition without parameters; "" is none.
+type sqlCond string
+
+// and is filters with the condition in front, joined by AND.
+func (c sqlCond) and(filters sqlPiece) sqlPiece {
+	if c == "" {
+		return filters
+	}
+	return piece(" AND ("+string(c)+")"+filters.text, filters.args...)
 }
 
 // keysSQL is the select list "expr AS k0, expr AS k1" of the columns.

@@ -171,10 +171,7 @@ func PainQueryNames() []string { return []string{"pain-segments", "pain-overall"
 // parameters: from, to.
 func (p *painPlan) painSQL(hot, pain map[string]string, name string, extra ...HotspotFilter) (string, []any, error) {
 	exploded := p.exploded && name != "pain-segments"
-	source := hot["source-tickets"]
-	if exploded {
-		source = hot["source-tags"]
-	}
+	source, live := sourceSQL(hot, exploded)
 	keys, err := keysSQL(hot, []string{p.byCol})
 	if err != nil {
 		return "", nil, err
@@ -184,7 +181,7 @@ func (p *painPlan) painSQL(hot, pain map[string]string, name string, extra ...Ho
 		return "", nil, err
 	}
 	return fillSQL(name, pain[name], []any{p.from, p.to}, map[string]sqlPiece{
-		"segment": piece(p.segCol), "keys": keys, "source": piece(source), "filters": filters})
+		"segment": piece(p.segCol), "keys": keys, "source": piece(source), "filters": live.and(filters)})
 }
 
 // RunPainPoints answers a pain-point query with a store's hotspot

@@ -205,9 +205,17 @@ func (p *repeatPlan) repeatSQL(hot, rep map[string]string, name string) (string,
 	default:
 		return "", nil, fmt.Errorf("no repeat query %q", name)
 	}
-	pieces["source"] = piece(hot["source-tickets"])
-	if exploded {
-		pieces["source"] = piece(hot["source-tags"])
+	// The flags read the latest tickets themselves; only the rows read
+	// from {source} need the store's source-live.
+	source, live := sourceSQL(hot, exploded)
+	pieces["source"] = piece(source)
+	if name == "repeat-all" {
+		pieces["row_filters"] = live.and(pieces["row_filters"])
+	} else if name == "repeat-rows" {
+		if pieces["filters"], err = filterSQL(hot, p.filters, "", !exploded); err != nil {
+			return "", nil, err
+		}
+		pieces["filters"] = live.and(pieces["filters"])
 	}
 	if _, ok := pieces["filters"]; !ok {
 		if pieces["filters"], err = filterSQL(hot, p.filters, "", !exploded); err != nil {

@@ -291,5 +291,6 @@ func RunHotspotsAt(ctx context.Context, run QueryFunc, frags map[string]string, 
 	f := maps.Clone(frags)
 	f["source-tickets"] = src
 	f["source-tags"] = strings.ReplaceAll(frags["source-tags-at"], "{source-at}", src)
+	delete(f, "source-live") // source-at is the state at the instant already
 	return RunHotspots(ctx, run, f, q)
 }
