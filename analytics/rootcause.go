@@ -57,7 +57,21 @@ type RootCauseQuery struct {
 	From, To time.Time
 	Filters  map[string][]string
 	Limit    int // rows of every list; default DefaultRootCauseLimit
+	// Only, when set, computes one part (RootCauseChains, RootCauseHandoffs
+	// or RootCauseReopens) and leaves the others empty: a CSV export of one
+	// table need not pay for the rest.
+	Only string
 }
+
+// Parts of a root-cause answer (RootCauseQuery.Only).
+const (
+	RootCauseChains   = "chains"
+	RootCauseHandoffs = "handoffs"
+	RootCauseReopens  = "reopens"
+)
+
+// wants reports whether the answer includes part.
+func (q *RootCauseQuery) wants(part string) bool { return q.Only == "" || q.Only == part }
 
 // Root-cause limits.
 const (
@@ -107,6 +121,10 @@ func (q *RootCauseQuery) Validate() error {
 	}
 	if q.Limit < 0 || q.Limit > MaxRootCauseLimit {
 		return &QueryError{Field: "limit", Reason: fmt.Sprintf("must be between 1 and %d, got %d", MaxRootCauseLimit, q.Limit)}
+	}
+	if q.Only != "" && q.Only != RootCauseChains && q.Only != RootCauseHandoffs && q.Only != RootCauseReopens {
+		return &QueryError{Field: "only", Reason: fmt.Sprintf("unknown part %q; allowed: %s, %s, %s",
+			q.Only, RootCauseChains, RootCauseHandoffs, RootCauseReopens)}
 	}
 	return nil
 }
@@ -292,42 +310,53 @@ func RunRootCause(ctx context.Context, run QueryFunc, qs map[string]string, q Ro
 	rates := map[string][]ReopenRate{}
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
-	wg.Go(func() { res.Chains, errs[0] = rootChains(each, scanChain, vals, limit) })
-	wg.Go(func() {
-		byProduct, byCategory := map[string]*HandoffGroup{}, map[string]*HandoffGroup{}
-		errs[1] = each("rootcause-handoffs", vals, func(rows ResultRows) error {
-			var dim string
-			var h HandoffGroup
-			if err := rows.Scan(&dim, &h.Key, &h.Tickets, &h.TicketsWithHandoff, &h.Handoffs, &h.PingPongTickets, &h.Bounces); err != nil {
-				return err
-			}
-			switch dim {
-			case HandoffProduct:
-				byProduct[h.Key] = &h
-			case HandoffCategory:
-				byCategory[h.Key] = &h
-			}
-			return nil
+	if q.wants(RootCauseChains) {
+		wg.Go(func() { res.Chains, errs[0] = rootChains(each, scanChain, vals, limit) })
+	}
+	if q.wants(RootCauseHandoffs) {
+		wg.Go(func() { errs[1] = rootHandoffs(each, vals, limit, res) })
+	}
+	if q.wants(RootCauseReopens) {
+		wg.Go(func() {
+			errs[2] = each("rootcause-reopens", vals, func(rows ResultRows) error {
+				var dim string
+				var r ReopenRate
+				if err := rows.Scan(&dim, &r.Key, &r.Resolved, &r.Reopened); err != nil {
+					return err
+				}
+				rates[dim] = append(rates[dim], r)
+				return nil
+			})
 		})
-		res.HandoffsByProduct, res.HandoffsByCategory = sortedHandoffs(byProduct, limit), sortedHandoffs(byCategory, limit)
-	})
-	wg.Go(func() {
-		errs[2] = each("rootcause-reopens", vals, func(rows ResultRows) error {
-			var dim string
-			var r ReopenRate
-			if err := rows.Scan(&dim, &r.Key, &r.Resolved, &r.Reopened); err != nil {
-				return err
-			}
-			rates[dim] = append(rates[dim], r)
-			return nil
-		})
-	})
+	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, firstQueryError(errs, err)
 	}
 	res.Reopens = buildReopens(rates, limit)
 	return res, nil
+}
+
+// rootHandoffs reads the handoffs by product and by category into res.
+func rootHandoffs(each func(string, map[string][]any, func(ResultRows) error) error,
+	vals map[string][]any, limit int, res *RootCauseResult) error {
+	byProduct, byCategory := map[string]*HandoffGroup{}, map[string]*HandoffGroup{}
+	err := each("rootcause-handoffs", vals, func(rows ResultRows) error {
+		var dim string
+		var h HandoffGroup
+		if err := rows.Scan(&dim, &h.Key, &h.Tickets, &h.TicketsWithHandoff, &h.Handoffs, &h.PingPongTickets, &h.Bounces); err != nil {
+			return err
+		}
+		switch dim {
+		case HandoffProduct:
+			byProduct[h.Key] = &h
+		case HandoffCategory:
+			byCategory[h.Key] = &h
+		}
+		return nil
+	})
+	res.HandoffsByProduct, res.HandoffsByCategory = sortedHandoffs(byProduct, limit), sortedHandoffs(byCategory, limit)
+	return err
 }
 
 // rootChains reads the chains of the window: the seeds, the graph around

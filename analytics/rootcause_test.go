@@ -1,8 +1,11 @@
 package analytics
 
 import (
+	"context"
 	"errors"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,6 +119,7 @@ func TestRootCauseValidate(t *testing.T) {
 		"to":      {From: from, To: from},
 		"limit":   {From: from, To: from.AddDate(0, 1, 0), Limit: MaxRootCauseLimit + 1},
 		"filters": {From: from, To: from.AddDate(0, 1, 0), Filters: map[string][]string{"tag": {"x"}}},
+		"only":    {From: from, To: from.AddDate(0, 1, 0), Only: "bottlenecks"},
 	} {
 		var qe *QueryError
 		if err := q.Validate(); !errors.As(err, &qe) || qe.Field != field {
@@ -135,6 +139,45 @@ func TestParseLinks(t *testing.T) {
 	for _, bad := range []string{"duplicate_of", "duplicate_of" + PairSep + "x"} {
 		if _, err := parseLinks(bad); err == nil {
 			t.Errorf("parseLinks(%q) accepted", bad)
+		}
+	}
+}
+
+// noRows is a result without rows.
+type noRows struct{}
+
+func (noRows) Next() bool        { return false }
+func (noRows) Scan(...any) error { return nil }
+func (noRows) Err() error        { return nil }
+func (noRows) Close() error      { return nil }
+
+// TestRootCauseOnly: a query for one part runs only that part's statements.
+func TestRootCauseOnly(t *testing.T) {
+	qs := map[string]string{}
+	for _, name := range RootCauseQueryNames() {
+		qs[name] = "-- " + name + "\n-- params: from, to\nSELECT ? + ?"
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for only, want := range map[string][]string{
+		"":                {"chain-reopen-groups", "chain-reopen-top", "chain-seeds", "rootcause-handoffs", "rootcause-reopens"},
+		RootCauseChains:   {"chain-reopen-groups", "chain-reopen-top", "chain-seeds"},
+		RootCauseHandoffs: {"rootcause-handoffs"},
+		RootCauseReopens:  {"rootcause-reopens"},
+	} {
+		var mu sync.Mutex
+		var ran []string
+		run := func(_ context.Context, query string, _ ...any) (ResultRows, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			ran = append(ran, strings.TrimPrefix(strings.SplitN(query, "\n", 2)[0], "-- "))
+			return noRows{}, nil
+		}
+		if _, err := RunRootCause(context.Background(), run, qs, RootCauseQuery{From: from, To: from.AddDate(0, 1, 0), Only: only}); err != nil {
+			t.Fatalf("only %q: %v", only, err)
+		}
+		slices.Sort(ran)
+		if !slices.Equal(ran, want) {
+			t.Errorf("only %q ran %v, want %v", only, ran, want)
 		}
 	}
 }

@@ -124,6 +124,15 @@ func (h *Handlers) RootCause(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	ctx := c.Request().Context()
+	if p.csv() {
+		// One table: only its part is computed, and no bottlenecks.
+		q.Only = strings.TrimSuffix(strings.TrimSuffix(table, "_by_product"), "_by_category")
+		r, err := h.store.RootCause(ctx, q)
+		if err != nil {
+			return h.fail(c, err)
+		}
+		return rootCauseCSV(c, table, rootCause(r, BottlenecksResponse{}))
+	}
 	bq := analytics.BottleneckQuery{From: q.From, To: q.To, Filters: q.Filters}
 	var r *analytics.RootCauseResult
 	var b *analytics.BottleneckResult
@@ -138,10 +147,11 @@ func (h *Handlers) RootCause(c echo.Context) error {
 	if berr != nil {
 		return h.fail(c, berr)
 	}
-	res := rootCause(r, bottlenecks(bq, b))
-	if !p.csv() {
-		return c.JSON(http.StatusOK, res)
-	}
+	return c.JSON(http.StatusOK, rootCause(r, bottlenecks(bq, b)))
+}
+
+// rootCauseCSV writes one table of res as CSV.
+func rootCauseCSV(c echo.Context, table string, res RootCauseResponse) error {
 	var records [][]string
 	switch table {
 	case "chains":
