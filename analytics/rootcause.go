@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -558,83 +559,91 @@ func (g *chainGraph) parent(t *ChainTicket) int64 {
 	return 0
 }
 
-// chains returns the link chains, in no particular order, with the ids
-// of all their members.
-func (g *chainGraph) chains() ([]Chain, map[int64]bool) {
-	up := map[int64]int64{}
-	var find func(int64) int64
-	find = func(x int64) int64 {
-		p, ok := up[x]
-		if !ok || p == x {
-			return x
-		}
-		r := find(p)
-		up[x] = r
-		return r
+// chains returns the link chains, in no particular order, and the ids of
+// all their members. Tickets are numbered in id order so that the union-find,
+// the kinds and the components are slices, not maps: a month's graph has
+// tens of thousands of tickets.
+func (g *chainGraph) chains() ([]Chain, []int64) {
+	ids := slices.Sorted(maps.Keys(g.rows))
+	at := make(map[int64]int32, len(ids))
+	for i, id := range ids {
+		at[id] = int32(i)
 	}
-	kinds := map[int64]map[string]bool{} // by member; merged per component below
-	ids := slices.Sorted(func(yield func(int64) bool) {
-		for id := range g.rows {
-			if !yield(id) {
-				return
-			}
+	up := make([]int32, len(ids))
+	for i := range up {
+		up[i] = int32(i)
+	}
+	find := func(x int32) int32 {
+		for up[x] != x {
+			up[x] = up[up[x]]
+			x = up[x]
 		}
-	})
-	for _, id := range ids {
+		return x
+	}
+	kindBits := map[string]uint8{}
+	for i, k := range ChainKinds() {
+		kindBits[k] = 1 << i
+	}
+	kinds := make([]uint8, len(ids)) // the kinds of each ticket's edges
+	for i, id := range ids {
 		for _, l := range g.rows[id].Links {
 			if !g.edge(id, l) {
 				continue
 			}
-			if a, b := find(id), find(l.TicketID); a != b {
+			if a, b := find(int32(i)), find(at[l.TicketID]); a != b {
 				up[max(a, b)] = min(a, b)
 			}
-			if kinds[id] == nil {
-				kinds[id] = map[string]bool{}
-			}
-			kinds[id][chainKind(l.Type)] = true
+			kinds[i] |= kindBits[chainKind(l.Type)]
 		}
 	}
-	comps := map[int64][]int64{}
-	for _, id := range ids {
-		r := find(id)
-		comps[r] = append(comps[r], id)
+	// Components in id order, each with its members in id order.
+	size := make([]int32, len(ids))
+	for i := range ids {
+		size[find(int32(i))]++
 	}
-	members := map[int64]bool{}
+	var members []int64
 	var out []Chain
-	for _, ms := range comps {
-		if len(ms) < 2 {
+	type build struct {
+		kinds  uint8
+		orphan bool // the root so far has no parent
+	}
+	var state []build
+	comp := map[int32]int{} // root -> index in out
+	for i, id := range ids {
+		r := find(int32(i))
+		if size[r] < 2 {
 			continue
 		}
-		earliest := func(cands []*ChainTicket) *ChainTicket {
-			return slices.MinFunc(cands, func(a, b *ChainTicket) int {
-				return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
-			})
+		members = append(members, id)
+		t := g.rows[id]
+		c, ok := comp[r]
+		if !ok {
+			c = len(out)
+			comp[r] = c
+			out = append(out, Chain{Length: int64(size[r]), RootID: -1})
+			state = append(state, build{})
 		}
-		var all, roots []*ChainTicket
-		have := map[string]bool{}
-		for _, id := range ms {
-			t := g.rows[id]
-			all = append(all, t)
-			if g.parent(t) == 0 {
-				roots = append(roots, t)
+		ch, st := &out[c], &state[c]
+		if len(ch.Members) < MaxChainMembers {
+			ch.Members = append(ch.Members, id)
+		}
+		st.kinds |= kinds[i]
+		// The root: the earliest created ticket without a parent (ties: the
+		// lowest id), or the earliest of all when every one has a parent;
+		// ids come in order, so a later ticket wins only by being earlier.
+		orphan := g.parent(t) == 0
+		if ch.RootID < 0 || (orphan && !st.orphan) ||
+			(orphan == st.orphan && t.CreatedAt.Before(ch.RootCreatedAt)) {
+			ch.RootID, ch.RootSubject, ch.RootCategory, ch.RootProduct, ch.RootCreatedAt = t.ID, t.Subject, t.Category, t.Product, t.CreatedAt
+			st.orphan = orphan
+		}
+	}
+	for i := range out {
+		for b, k := range ChainKinds() {
+			if state[i].kinds&(1<<b) != 0 {
+				out[i].Kinds = append(out[i].Kinds, k)
 			}
-			for k := range kinds[id] {
-				have[k] = true
-			}
-			members[id] = true
 		}
-		if len(roots) == 0 {
-			roots = all
-		}
-		root := earliest(roots)
-		c := Chain{RootID: root.ID, RootSubject: root.Subject, RootCategory: root.Category, RootProduct: root.Product,
-			RootCreatedAt: root.CreatedAt, Length: int64(len(ms)), Members: ms[:min(len(ms), MaxChainMembers)]}
-		for _, k := range ChainKinds() {
-			if have[k] {
-				c.Kinds = append(c.Kinds, k)
-			}
-		}
-		out = append(out, c)
 	}
 	return out, members
 }
@@ -679,7 +688,7 @@ func (g *chainGraph) report(reopenTop []ChainTicket, groups []reopenGroup, limit
 		}
 	}
 	// A reopened ticket of the window in a link chain is one ticket.
-	for id := range members {
+	for _, id := range members {
 		if t := g.rows[id]; t.InScope && t.ReopenCount > 0 {
 			rep.Tickets--
 		}

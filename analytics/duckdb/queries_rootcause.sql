@@ -71,10 +71,15 @@ WITH w AS (
     UNION ALL
     SELECT ticket_id, handoff, bounce, 'category', category FROM w
 )
-SELECT dim, k, count(DISTINCT ticket_id), count(DISTINCT ticket_id) FILTER (WHERE handoff),
-       count(*) FILTER (WHERE handoff), count(DISTINCT ticket_id) FILTER (WHERE bounce),
-       count(*) FILTER (WHERE bounce)
-FROM d
+SELECT dim, k, count(*), count(*) FILTER (WHERE h > 0), CAST(sum(h) AS BIGINT),
+       count(*) FILTER (WHERE b > 0), CAST(sum(b) AS BIGINT)
+FROM (
+    -- One row per ticket and key first: five distinct counts would each
+    -- keep a hash table of their own.
+    SELECT dim, k, ticket_id, count(*) FILTER (WHERE handoff) AS h, count(*) FILTER (WHERE bounce) AS b
+    FROM d
+    GROUP BY dim, k, ticket_id
+)
 GROUP BY dim, k
 
 -- name: rootcause-reopens
