@@ -81,7 +81,7 @@ const (
 	MaxChainTickets       = 100_000 // linked tickets created in the range
 	MaxChainHops          = 12      // links followed beyond the window
 	MaxChainMembers       = 50      // member ids listed per chain
-	chainFetchChunk       = 5000    // ids per query
+	ChainFetchChunk       = 20000   // ids per chain-tickets query
 )
 
 // Chain kinds: one per link type, and reopened.
@@ -374,7 +374,7 @@ func rootChains(each func(string, map[string][]any, func(ResultRows) error) erro
 	}
 	fetch := func(ids []int64) ([]ChainTicket, error) {
 		var out []ChainTicket
-		for chunk := range slices.Chunk(ids, chainFetchChunk) {
+		for chunk := range slices.Chunk(ids, ChainFetchChunk) {
 			v := map[string][]any{"ids": {slices.Clone(chunk)}}
 			for k, x := range vals {
 				v[k] = x

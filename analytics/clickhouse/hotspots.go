@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/deskmine/deskmine/analytics"
@@ -38,8 +39,15 @@ func (s *Store) newReaders() error {
 func (s *Store) query(ctx context.Context, query string, args ...any) (analytics.ResultRows, error) {
 	query, args = filterClause.Simplify(query, args)
 	analytics.TraceQuery(ctx, query, args)
+	// clickhouse-go writes bound values into the query text, and a chain
+	// hop binds up to 20,000 ids of up to 20 digits: more than the
+	// server's default limit of the text it parses (256 KiB).
+	ctx = ch.Context(ctx, ch.WithSettings(ch.Settings{"max_query_size": readQuerySize}))
 	return s.conn.Query(ctx, query, args...)
 }
+
+// readQuerySize is the max_query_size of the read queries.
+const readQuerySize = 16 << 20
 
 // liveTickets selects the live rows of ticket_state: each ticket's latest
 // version, without FINAL (see migration 6). The cancel rows not merged
