@@ -31,23 +31,23 @@ var ReaderFiles = []string{"queries_hotspots.sql", "queries_repeats.sql", "queri
 func NewReaders(run QueryFunc, files fs.FS, in func(col string) string) (*Readers, error) {
 	r := &Readers{run: run}
 	var err error
-	plain := func(file string, need []string) (map[string]string, error) {
+	plain := func(file string, need func(map[string]string) []string) (map[string]string, error) {
 		q, err := sqlfile.Queries(files, file)
 		if err != nil {
 			return nil, err
 		}
-		if err := sqlfile.Need(q, need...); err != nil {
+		if err := sqlfile.Need(q, need(q)...); err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 		return q, nil
 	}
-	if r.hot, err = plain("queries_hotspots.sql", HotspotQueryNames()); err != nil {
+	if r.hot, err = plain("queries_hotspots.sql", func(map[string]string) []string { return HotspotQueryNames() }); err != nil {
 		return nil, err
 	}
-	if r.rep, err = plain("queries_repeats.sql", RepeatQueryNames()); err != nil {
+	if r.rep, err = plain("queries_repeats.sql", RepeatQueryNames); err != nil {
 		return nil, err
 	}
-	if r.pain, err = plain("queries_painpoints.sql", PainQueryNames()); err != nil {
+	if r.pain, err = plain("queries_painpoints.sql", func(map[string]string) []string { return PainQueryNames() }); err != nil {
 		return nil, err
 	}
 	if r.tt, err = LoadNamedQueries(files, "queries_timetravel.sql", in, TimeTravelQueryNames()...); err != nil {

@@ -156,12 +156,15 @@ func createdRange(from, to time.Time, lookback time.Duration) (int64, int64, err
 	return ceilUnix(from), ceilUnix(to), nil
 }
 
-// RepeatQueryNames are the queries every store's queries_repeats.sql
-// defines. The store's hotspot fragments dim-cf, filter, filter-tags,
-// source-tickets and source-tags serve them too. A store may also define
-// repeat-all, which answers in one statement (see runCombined); it then
-// runs instead of the three.
-func RepeatQueryNames() []string {
+// RepeatQueryNames are the queries a store's queries_repeats.sql defines:
+// repeat-flags and either repeat-all, which answers in one statement (see
+// runCombined), or the three it combines. The store's hotspot fragments
+// dim-cf, filter, filter-tags, source-tickets and source-tags serve them
+// too.
+func RepeatQueryNames(q map[string]string) []string {
+	if _, ok := q["repeat-all"]; ok {
+		return []string{"repeat-flags", "repeat-all"}
+	}
 	return []string{"repeat-flags", "repeat-totals", "repeat-rows", "repeat-pairs"}
 }
 

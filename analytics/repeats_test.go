@@ -3,6 +3,7 @@ package analytics
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -80,5 +81,14 @@ func TestRepeatSQL(t *testing.T) {
 	}
 	if _, _, err = p.repeatSQL(hot, rep, "repeat-nope"); err == nil {
 		t.Fatal("unknown query accepted")
+	}
+}
+
+func TestRepeatQueryNames(t *testing.T) {
+	if got := RepeatQueryNames(map[string]string{"repeat-all": "x"}); !slices.Equal(got, []string{"repeat-flags", "repeat-all"}) {
+		t.Errorf("with repeat-all: %v", got)
+	}
+	if got := RepeatQueryNames(map[string]string{}); !slices.Equal(got, []string{"repeat-flags", "repeat-totals", "repeat-rows", "repeat-pairs"}) {
+		t.Errorf("without repeat-all: %v", got)
 	}
 }
