@@ -90,6 +90,8 @@ type repeatPlan struct {
 	from, to int64  // unix seconds, rounded up
 	window   int64  // seconds
 	filters  []HotspotFilter
+	// rowsLimit, when set, is the limit of repeat-rows instead of q.Limit.
+	rowsLimit int
 }
 
 // PlanRepeats validates q and fills in its defaults.
@@ -189,6 +191,9 @@ func (p *repeatPlan) repeatSQL(hot, rep map[string]string, name string) (string,
 		own = own[:2]
 	case "repeat-rows", "repeat-all":
 		exploded = p.dimCol == "tag"
+		if name != "repeat-all" && p.rowsLimit > 0 {
+			own[2] = p.rowsLimit
+		}
 		pieces["keys"] = piece("'' AS k0") // no breakdown: one row the caller drops
 		if p.dimCol != "" {
 			if pieces["keys"], err = keysSQL(hot, []string{p.dimCol}); err != nil {
@@ -240,15 +245,22 @@ func RunRepeats(ctx context.Context, run QueryFunc, hot, rep map[string]string, 
 		return res, p.runCombined(ctx, run, hot, rep, res)
 	}
 	// The statements are independent: side by side they take the time of
-	// the slowest.
+	// the slowest. With a breakdown by a dimension of one value per ticket,
+	// the rows partition the counted tickets, so the totals are their sums
+	// when all of them come back (at most MaxHotspotLimit values): one
+	// statement less, each of which computes every flag again.
+	flat := p.dimCol != "" && p.dimCol != "tag"
+	if flat {
+		p.rowsLimit = MaxHotspotLimit + 1
+	}
+	scanTotals := func(rows ResultRows) error {
+		return rows.Scan(&res.Totals.Tickets, &res.Totals.WithCustomer, &res.Totals.Repeats)
+	}
 	type stmt struct {
 		name, label string
 		scan        func(ResultRows) error
 	}
 	stmts := []stmt{
-		{"repeat-totals", "repeat totals", func(rows ResultRows) error {
-			return rows.Scan(&res.Totals.Tickets, &res.Totals.WithCustomer, &res.Totals.Repeats)
-		}},
 		{"repeat-pairs", "repeat pairs", func(rows ResultRows) error {
 			var pr RepeatPair
 			if err := rows.Scan(&pr.Customer, &pr.Key, &pr.Tickets, &pr.Repeats); err != nil {
@@ -257,6 +269,9 @@ func RunRepeats(ctx context.Context, run QueryFunc, hot, rep map[string]string, 
 			res.Pairs = append(res.Pairs, pr)
 			return nil
 		}},
+	}
+	if !flat {
+		stmts = append(stmts, stmt{"repeat-totals", "repeat totals", scanTotals})
 	}
 	if p.dimCol != "" {
 		stmts = append(stmts, stmt{"repeat-rows", "repeat rows", func(rows ResultRows) error {
@@ -281,6 +296,25 @@ func RunRepeats(ctx context.Context, run QueryFunc, hot, rep map[string]string, 
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if !flat {
+		return res, nil
+	}
+	if len(res.Rows) > MaxHotspotLimit {
+		query, args, err := p.repeatSQL(hot, rep, "repeat-totals")
+		if err != nil {
+			return nil, err
+		}
+		if err := ScanAll(ctx, run, "repeat totals", query, args, scanTotals); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, r := range res.Rows {
+			res.Totals.Tickets += r.Tickets
+			res.Totals.WithCustomer += r.WithCustomer
+			res.Totals.Repeats += r.Repeats
+		}
+	}
+	res.Rows = res.Rows[:min(len(res.Rows), p.q.Limit)]
 	return res, nil
 }
 

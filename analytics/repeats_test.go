@@ -1,9 +1,12 @@
 package analytics
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -90,5 +93,77 @@ func TestRepeatQueryNames(t *testing.T) {
 	}
 	if got := RepeatQueryNames(map[string]string{}); !slices.Equal(got, []string{"repeat-flags", "repeat-totals", "repeat-rows", "repeat-pairs"}) {
 		t.Errorf("without repeat-all: %v", got)
+	}
+}
+
+// fakeRows hands out rows of int64 and string values.
+type fakeRows struct {
+	rows [][]any
+	i    int
+}
+
+func (r *fakeRows) Next() bool { r.i++; return r.i <= len(r.rows) }
+func (r *fakeRows) Err() error { return nil }
+func (r *fakeRows) Close() error {
+	return nil
+}
+func (r *fakeRows) Scan(dest ...any) error {
+	for j, d := range dest {
+		switch d := d.(type) {
+		case *int64:
+			*d = r.rows[r.i-1][j].(int64)
+		case *string:
+			*d = r.rows[r.i-1][j].(string)
+		}
+	}
+	return nil
+}
+
+// TestRepeatTotalsFromRows: with a breakdown by a one-value dimension the
+// totals are the rows' sums, and the totals statement runs only when the
+// rows come back cut at MaxHotspotLimit values.
+func TestRepeatTotalsFromRows(t *testing.T) {
+	hot := map[string]string{"source-tickets": "tickets", "source-tags": "tags", "filter": "{col} IN ?", "filter-tags": "? IN tags", "dim-cf": "cf(?)"}
+	rep := map[string]string{
+		"repeat-flags":  "FLAGS ? ? ? {key}",
+		"repeat-totals": "-- totals\nSELECT {flags} ? ?{filters}",
+		"repeat-rows":   "-- rows\nSELECT {keys} {flags} {source} ? ?{filters} LIMIT ?",
+		"repeat-pairs":  "-- pairs\nSELECT {flags} ? ?{filters} LIMIT ?",
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, values := range []int{6, MaxHotspotLimit + 1} {
+		var ran []string
+		var rowsLimit any
+		run := func(_ context.Context, query string, args ...any) (ResultRows, error) {
+			name := strings.TrimPrefix(strings.SplitN(query, "\n", 2)[0], "-- ")
+			ran = append(ran, name)
+			switch name {
+			case "rows":
+				rowsLimit = args[len(args)-1]
+				var rs [][]any
+				for i := range values {
+					rs = append(rs, []any{fmt.Sprint("v", i), int64(10), int64(8), int64(values - i)})
+				}
+				return &fakeRows{rows: rs}, nil
+			case "totals":
+				return &fakeRows{rows: [][]any{{int64(1), int64(2), int64(3)}}}, nil
+			}
+			return &fakeRows{}, nil
+		}
+		res, err := RunRepeats(context.Background(), run, hot, rep, RepeatQuery{From: from, To: from.AddDate(0, 1, 0), Dimension: "channel", Limit: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ran)
+		if rowsLimit != MaxHotspotLimit+1 || len(res.Rows) != 4 || res.Rows[0].Key != "v0" {
+			t.Fatalf("%d values: rows limit %v, rows %+v", values, rowsLimit, res.Rows)
+		}
+		want, wantTotals := []string{"pairs", "rows"}, RepeatCount{Tickets: 60, WithCustomer: 48, Repeats: 21}
+		if values > MaxHotspotLimit {
+			want, wantTotals = []string{"pairs", "rows", "totals"}, RepeatCount{Tickets: 1, WithCustomer: 2, Repeats: 3}
+		}
+		if !slices.Equal(ran, want) || res.Totals != wantTotals {
+			t.Errorf("%d values: ran %v, totals %+v; want %v, %+v", values, ran, res.Totals, want, wantTotals)
+		}
 	}
 }
