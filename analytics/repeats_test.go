@@ -96,29 +96,6 @@ func TestRepeatQueryNames(t *testing.T) {
 	}
 }
 
-// fakeRows hands out rows of int64 and string values.
-type fakeRows struct {
-	rows [][]any
-	i    int
-}
-
-func (r *fakeRows) Next() bool { r.i++; return r.i <= len(r.rows) }
-func (r *fakeRows) Err() error { return nil }
-func (r *fakeRows) Close() error {
-	return nil
-}
-func (r *fakeRows) Scan(dest ...any) error {
-	for j, d := range dest {
-		switch d := d.(type) {
-		case *int64:
-			*d = r.rows[r.i-1][j].(int64)
-		case *string:
-			*d = r.rows[r.i-1][j].(string)
-		}
-	}
-	return nil
-}
-
 // TestRepeatTotalsFromRows: with a breakdown by a one-value dimension the
 // totals are the rows' sums, and the totals statement runs only when the
 // rows come back cut at MaxHotspotLimit values.
@@ -144,11 +121,11 @@ func TestRepeatTotalsFromRows(t *testing.T) {
 				for i := range values {
 					rs = append(rs, []any{fmt.Sprint("v", i), int64(10), int64(8), int64(values - i)})
 				}
-				return &fakeRows{rows: rs}, nil
+				return &fakeResult{rows: rs}, nil
 			case "totals":
-				return &fakeRows{rows: [][]any{{int64(1), int64(2), int64(3)}}}, nil
+				return &fakeResult{rows: [][]any{{int64(1), int64(2), int64(3)}}}, nil
 			}
-			return &fakeRows{}, nil
+			return &fakeResult{}, nil
 		}
 		res, err := RunRepeats(context.Background(), run, hot, rep, RepeatQuery{From: from, To: from.AddDate(0, 1, 0), Dimension: "channel", Limit: 4})
 		if err != nil {

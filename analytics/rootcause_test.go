@@ -143,14 +143,6 @@ func TestParseLinks(t *testing.T) {
 	}
 }
 
-// noRows is a result without rows.
-type noRows struct{}
-
-func (noRows) Next() bool        { return false }
-func (noRows) Scan(...any) error { return nil }
-func (noRows) Err() error        { return nil }
-func (noRows) Close() error      { return nil }
-
 // TestRootCauseOnly: a query for one part runs only that part's statements.
 func TestRootCauseOnly(t *testing.T) {
 	qs := map[string]string{}
@@ -170,7 +162,7 @@ func TestRootCauseOnly(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			ran = append(ran, strings.TrimPrefix(strings.SplitN(query, "\n", 2)[0], "-- "))
-			return noRows{}, nil
+			return &fakeResult{}, nil
 		}
 		if _, err := RunRootCause(context.Background(), run, qs, RootCauseQuery{From: from, To: from.AddDate(0, 1, 0), Only: only}); err != nil {
 			t.Fatalf("only %q: %v", only, err)
