@@ -174,8 +174,9 @@ func RepeatQueryNames(q map[string]string) []string {
 // {flags} the fragment repeat-flags (own parameters: the window in
 // seconds, the earliest creation a counted ticket may repeat, to; its
 // {key} the repeat key's column), {key}, {keys}, {source} and {filters} as
-// for hotspots. Own parameters: from, to and, for rows and pairs, the
-// limit.
+// for hotspots, and for repeat-all {row_filters}, the filters of the rows
+// of {source}. Own parameters: from, to and, for rows and pairs, the
+// limit; repeat-all takes those of totals, rows and pairs in that order.
 func (p *repeatPlan) repeatSQL(hot, rep map[string]string, name string) (string, []any, error) {
 	key := piece(p.byCol)
 	flags, fargs, err := fillSQL("repeat-flags", rep["repeat-flags"], []any{p.window, p.from - p.window, p.to},
@@ -184,51 +185,39 @@ func (p *repeatPlan) repeatSQL(hot, rep map[string]string, name string) (string,
 		return "", nil, err
 	}
 	pieces := map[string]sqlPiece{"flags": piece(flags, fargs...), "key": key}
-	own := []any{p.from, p.to, p.q.Limit}
-	exploded := false
-	switch name {
-	case "repeat-totals":
-		own = own[:2]
-	case "repeat-rows", "repeat-all":
-		exploded = p.dimCol == "tag"
-		if name != "repeat-all" && p.rowsLimit > 0 {
-			own[2] = p.rowsLimit
-		}
-		pieces["keys"] = piece("'' AS k0") // no breakdown: one row the caller drops
-		if p.dimCol != "" {
-			if pieces["keys"], err = keysSQL(hot, []string{p.dimCol}); err != nil {
-				return "", nil, err
-			}
-		}
-		if name == "repeat-all" {
-			own = []any{p.from, p.to, p.from, p.to, p.q.Limit, p.from, p.to, p.q.Limit}
-			if pieces["filters"], err = filterSQL(hot, p.filters, "", true); err != nil {
-				return "", nil, err
-			}
-			if pieces["row_filters"], err = filterSQL(hot, p.filters, "", !exploded); err != nil {
-				return "", nil, err
-			}
-		}
-	case "repeat-pairs":
-	default:
-		return "", nil, fmt.Errorf("no repeat query %q", name)
-	}
-	// The flags read the latest tickets themselves; only the rows read
-	// from {source} need the store's source-live.
+	// {filters} test the flagged tickets, which are the latest state
+	// already; the rows of {source} (a row per tag for the tag breakdown)
+	// also need the store's source-live.
+	exploded := p.dimCol == "tag"
 	source, live := sourceSQL(hot, exploded)
 	pieces["source"] = piece(source)
-	if name == "repeat-all" {
-		pieces["row_filters"] = live.and(pieces["row_filters"])
-	} else if name == "repeat-rows" {
-		if pieces["filters"], err = filterSQL(hot, p.filters, "", !exploded); err != nil {
-			return "", nil, err
-		}
-		pieces["filters"] = live.and(pieces["filters"])
+	ticketFilters, err := filterSQL(hot, p.filters, "", true)
+	if err != nil {
+		return "", nil, err
 	}
-	if _, ok := pieces["filters"]; !ok {
-		if pieces["filters"], err = filterSQL(hot, p.filters, "", !exploded); err != nil {
+	rowFilters, err := filterSQL(hot, p.filters, "", !exploded)
+	if err != nil {
+		return "", nil, err
+	}
+	pieces["keys"] = piece("'' AS k0") // no breakdown: one row the caller drops
+	if p.dimCol != "" {
+		if pieces["keys"], err = keysSQL(hot, []string{p.dimCol}); err != nil {
 			return "", nil, err
 		}
+	}
+	var own []any
+	switch name {
+	case "repeat-totals":
+		own, pieces["filters"] = []any{p.from, p.to}, ticketFilters
+	case "repeat-pairs":
+		own, pieces["filters"] = []any{p.from, p.to, p.q.Limit}, ticketFilters
+	case "repeat-rows":
+		own, pieces["filters"] = []any{p.from, p.to, cmp.Or(p.rowsLimit, p.q.Limit)}, live.and(rowFilters)
+	case "repeat-all":
+		own = []any{p.from, p.to, p.from, p.to, p.q.Limit, p.from, p.to, p.q.Limit}
+		pieces["filters"], pieces["row_filters"] = ticketFilters, live.and(rowFilters)
+	default:
+		return "", nil, fmt.Errorf("no repeat query %q", name)
 	}
 	return fillSQL(name, rep[name], own, pieces)
 }
@@ -360,20 +349,20 @@ func (p *repeatPlan) runCombined(ctx context.Context, run QueryFunc, hot, rep ma
 	if err != nil {
 		return err
 	}
-	SortRepeatRows(res.Rows)
-	SortRepeatPairs(res.Pairs)
+	sortRepeatRows(res.Rows)
+	sortRepeatPairs(res.Pairs)
 	return nil
 }
 
-// SortRepeatRows orders rows as RepeatResult.Rows.
-func SortRepeatRows(rs []RepeatCount) {
+// sortRepeatRows orders rows as RepeatResult.Rows.
+func sortRepeatRows(rs []RepeatCount) {
 	slices.SortFunc(rs, func(a, b RepeatCount) int {
 		return cmp.Or(cmp.Compare(b.Repeats, a.Repeats), cmp.Compare(b.Tickets, a.Tickets), cmp.Compare(a.Key, b.Key))
 	})
 }
 
-// SortRepeatPairs orders pairs as RepeatResult.Pairs.
-func SortRepeatPairs(ps []RepeatPair) {
+// sortRepeatPairs orders pairs as RepeatResult.Pairs.
+func sortRepeatPairs(ps []RepeatPair) {
 	slices.SortFunc(ps, func(a, b RepeatPair) int {
 		return cmp.Or(cmp.Compare(b.Repeats, a.Repeats), cmp.Compare(b.Tickets, a.Tickets),
 			cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Key, b.Key))
