@@ -102,7 +102,7 @@ FROM (
 ) ANY INNER JOIN (
     SELECT ticket_id, product, category
     FROM tickets_by_creation
-    WHERE ticket_id IN (SELECT ticket_id FROM intervals
+    PREWHERE ticket_id IN (SELECT ticket_id FROM intervals
                         WHERE bounce = 1 AND start_at >= ? AND start_at < ?
                           AND toDate(start_at) >= toDate(toDateTime(?), 'UTC')
                           AND toDate(start_at) <= toDate(toDateTime(?), 'UTC'))

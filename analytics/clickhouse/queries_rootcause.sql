@@ -24,14 +24,17 @@ LIMIT ?
 -- Tickets by id (the list is cast: a bound list of small numbers is an
 -- array of UInt8), each with whether it belongs to the window. The latest
 -- row of each (highest version) without FINAL: tickets are sorted by
--- creation, so FINAL would merge the whole table for a few ids.
+-- creation, so FINAL would merge the whole table for a few ids. The ids
+-- are a PREWHERE, which 18.16 does not choose by itself for an IN: the
+-- other columns are then read only for the rows that match (26 ms instead
+-- of 81-107 for 5,000 ids at a million tickets).
 -- params: from, to, filters, ids
 SELECT ticket_id, toInt64(toUInt32(created_at)),
        arrayStringConcat(arrayMap((t, id) -> concat(t, '\x1F', toString(id)), link_types, link_targets), '\x1E'),
        category, product, subject, reopen_count,
        toInt64(created_at >= toDateTime(?) AND created_at < toDateTime(?) AND {{filters}})
 FROM tickets_by_creation
-WHERE ticket_id IN (SELECT toInt64(arrayJoin(?)))
+PREWHERE ticket_id IN (SELECT toInt64(arrayJoin(?)))
 ORDER BY ticket_id, version DESC
 LIMIT 1 BY ticket_id
 
@@ -99,7 +102,7 @@ FROM (
         ) ANY INNER JOIN (
             SELECT ticket_id, last_open_version AS lov
             FROM tickets_by_creation
-            WHERE ticket_id IN (SELECT ticket_id FROM intervals
+            PREWHERE ticket_id IN (SELECT ticket_id FROM intervals
                                 WHERE resolution = 1 AND start_at >= toDateTime(?) AND start_at < toDateTime(?)
                                   AND toDate(start_at) >= toDate(toDateTime(?), 'UTC')
                                   AND toDate(start_at) <= toDate(toDateTime(?), 'UTC'))
