@@ -21,6 +21,15 @@ type Readers struct {
 	backlog            map[string]string // hot and tt together: the backlog template is in tt
 }
 
+// A store that embeds Readers answers all of these.
+var (
+	_ Hotspotter   = (*Readers)(nil)
+	_ Repeater     = (*Readers)(nil)
+	_ PainPointer  = (*Readers)(nil)
+	_ TimeTraveler = (*Readers)(nil)
+	_ RootCauser   = (*Readers)(nil)
+)
+
 // ReaderFiles are the query files NewReaders reads.
 var ReaderFiles = []string{"queries_hotspots.sql", "queries_repeats.sql", "queries_painpoints.sql",
 	"queries_timetravel.sql", "queries_rootcause.sql"}

@@ -49,12 +49,18 @@ func TestPlanRepeats(t *testing.T) {
 	}
 }
 
+// repeatTestFrags are stand-ins of a store's hotspot fragments that the
+// repeat statements use.
+func repeatTestFrags() map[string]string {
+	return map[string]string{"dim-cf": "cf(?)", "filter": "has(?, {col})", "filter-tags": "hasAny(tags, ?)",
+		"source-tickets": "T", "source-tags": "TAGS"}
+}
+
 // TestRepeatSQL: the window, the range and the names of custom fields are
 // arguments in the order of their placeholders; the repeat key and the
 // dimension's column are whitelisted names.
 func TestRepeatSQL(t *testing.T) {
-	hot := map[string]string{"dim-cf": "cf(?)", "filter": "has(?, {col})", "filter-tags": "hasAny(tags, ?)",
-		"source-tickets": "T", "source-tags": "TAGS"}
+	hot := repeatTestFrags()
 	rep := map[string]string{
 		"repeat-flags":  "F(?, {key}, ?, ?)",
 		"repeat-totals": "TOTALS {flags} ? ?{filters}",
@@ -100,7 +106,7 @@ func TestRepeatQueryNames(t *testing.T) {
 // totals are the rows' sums, and the totals statement runs only when the
 // rows come back cut at MaxHotspotLimit values.
 func TestRepeatTotalsFromRows(t *testing.T) {
-	hot := map[string]string{"source-tickets": "tickets", "source-tags": "tags", "filter": "{col} IN ?", "filter-tags": "? IN tags", "dim-cf": "cf(?)"}
+	hot := repeatTestFrags()
 	rep := map[string]string{
 		"repeat-flags":  "FLAGS ? ? ? {key}",
 		"repeat-totals": "-- totals\nSELECT {flags} ? ?{filters}",

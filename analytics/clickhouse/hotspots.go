@@ -15,14 +15,6 @@ import (
 //go:embed queries_hotspots.sql queries_repeats.sql queries_painpoints.sql queries_timetravel.sql queries_rootcause.sql
 var readFiles embed.FS
 
-var (
-	_ analytics.Hotspotter   = (*Store)(nil)
-	_ analytics.Repeater     = (*Store)(nil)
-	_ analytics.PainPointer  = (*Store)(nil)
-	_ analytics.TimeTraveler = (*Store)(nil)
-	_ analytics.RootCauser   = (*Store)(nil)
-)
-
 // newReaders sets up the read queries the package shares with the other
 // store (analytics.Readers) on this store's SQL.
 func (s *Store) newReaders() error {
