@@ -20,7 +20,9 @@
 //     first response and resolve durations and the Flow facts Derive carries
 //     to the next batch. Its version is the watermark: events at or below it
 //     are skipped, and it is written last. ClickHouse names it
-//     tickets_by_creation (sorted by creation) since its migration 4.
+//     tickets_by_creation (sorted by creation) since its migration 4, and
+//     since migration 6 keeps it also as ticket_state, its watermark, read
+//     without FINAL (a row per version and a cancel row per replaced one).
 //   - intervals: for each event of a ticket, the time until the ticket's next
 //     event, keyed by (ticket_id, version), with the status, team, assignee,
 //     priority, category, channel, type and customer tier in force. The
@@ -44,7 +46,8 @@
 // makes a repeat harmless. DuckDB writes a batch in one transaction together
 // with the tickets watermark, so an event row is written at most once (events
 // and sla_outcomes need no key; intervals and tickets have primary keys and
-// INSERT OR REPLACE). ClickHouse has no transactions: every table is a
-// ReplacingMergeTree whose rows of one identity collapse, read with FINAL
-// or counted by identity.
+// INSERT OR REPLACE). ClickHouse has no transactions: every table but
+// ticket_state is a ReplacingMergeTree whose rows of one identity collapse,
+// read with FINAL or counted by identity; ticket_state's block of a batch
+// is one part, written whole or not at all, and only above the watermark.
 package analytics
