@@ -62,6 +62,34 @@ type Config struct {
 	Stream StreamConfig `yaml:"stream"`
 	// Analytics selects the analytics store.
 	Analytics AnalyticsConfig `yaml:"analytics"`
+	// KB configures the knowledge base: search index, prediction, miner.
+	KB KBConfig `yaml:"kb"`
+}
+
+// KBConfig configures the knowledge base.
+type KBConfig struct {
+	// DSN is where articles, review state, feedback and resolved cases are
+	// kept: a postgres:// URL or a SQLite file path; empty means the ticket
+	// store's database when that is PostgreSQL, otherwise <data>/kb.db. See
+	// Config.KBDSN.
+	DSN string `yaml:"dsn"`
+	// Index is the directory of this process's bleve index; empty means
+	// <data>/kb/index. Every replica keeps its own, fed from the stream.
+	Index string `yaml:"index"`
+	// MineInterval is how often serve runs the KB miner; 0 leaves mining to
+	// `deskmine mine` and the API.
+	MineInterval time.Duration `yaml:"mine_interval"`
+	// MinGroup is the fewest similar resolved tickets the miner turns into
+	// an article candidate.
+	MinGroup int `yaml:"min_group"`
+	// RetrainEvery is how many newly resolved tickets trigger a full retrain
+	// of the category and priority models (each one is also folded in
+	// incrementally at once).
+	RetrainEvery int `yaml:"retrain_every"`
+	// AutoApplyConfidence is the confidence at or above which a predicted
+	// category is written to a new ticket that has none; 0 never applies a
+	// prediction (it is only suggested).
+	AutoApplyConfidence float64 `yaml:"auto_apply_confidence"`
 }
 
 // StreamConfig configures the change stream. Without Kafka brokers the
@@ -204,6 +232,7 @@ func Default() Config {
 		Stream: StreamConfig{Topic: "deskmine.ticket-events", Partitions: 12, BatchSize: 5000, BatchWait: 100 * time.Millisecond},
 		Analytics: AnalyticsConfig{SpikeWatch: SpikeWatchConfig{Interval: 15 * time.Minute,
 			Dimensions: []string{"category", "product"}, Bucket: "hour", TZ: "UTC", Lookback: 2}},
+		KB: KBConfig{MineInterval: time.Hour, MinGroup: 5, RetrainEvery: 2000},
 		Tickets: TicketsConfig{
 			Types:           []string{"question", "incident", "problem", "request", "complaint"},
 			CustomerTiers:   []string{"standard", "premium", "vip", "enterprise"},
@@ -229,6 +258,28 @@ func (c Config) AnalyticsDSN() string {
 		return c.Analytics.DSN
 	}
 	return filepath.Join(c.Data, "analytics.duckdb")
+}
+
+// KBDSN returns the DSN of the knowledge-base store: KB.DSN when set, the
+// ticket store's DSN when that is PostgreSQL (its kb_ tables live beside the
+// tickets), otherwise the SQLite file kb.db in the data directory.
+func (c Config) KBDSN() string {
+	switch {
+	case c.KB.DSN != "":
+		return c.KB.DSN
+	case isPostgres(c.Store.DSN):
+		return c.Store.DSN
+	}
+	return filepath.Join(c.Data, "kb.db")
+}
+
+// KBIndexDir returns the directory of the bleve index: KB.Index when set,
+// otherwise kb/index in the data directory.
+func (c Config) KBIndexDir() string {
+	if c.KB.Index != "" {
+		return c.KB.Index
+	}
+	return filepath.Join(c.Data, "kb", "index")
 }
 
 // UsesKafka reports whether the change stream runs through Kafka.

@@ -365,7 +365,14 @@ func TestSetValueKinds(t *testing.T) {
 		err := setValue(v.FieldByName(c.field), c.in)
 		wantErr(t, err, c.want, c.in)
 	}
-	var unsupported struct{ F float64 }
+	var f struct{ F float64 }
+	if err := setValue(reflect.ValueOf(&f).Elem().Field(0), " 0.85 "); err != nil || f.F != 0.85 {
+		t.Errorf("float: %v, got %v", err, f.F)
+	}
+	for _, in := range []string{"high", "NaN", "+Inf", ""} {
+		wantErr(t, setValue(reflect.ValueOf(&f).Elem().Field(0), in), "invalid number", in)
+	}
+	var unsupported struct{ F float32 }
 	wantErr(t, setValue(reflect.ValueOf(&unsupported).Elem().Field(0), "1"), "unsupported")
 }
 
@@ -374,7 +381,7 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 	got := map[string]string{}
 	for _, l := range leaves(&cfg) {
 		got[l.path] = l.env
-		sample := map[reflect.Kind]string{reflect.String: "x", reflect.Bool: "true", reflect.Int64: "1", reflect.Int: "1", reflect.Slice: "a"}[l.v.Kind()]
+		sample := map[reflect.Kind]string{reflect.String: "x", reflect.Bool: "true", reflect.Int64: "1", reflect.Int: "1", reflect.Slice: "a", reflect.Float64: "0.5"}[l.v.Kind()]
 		if l.v.Type() == durationType {
 			sample = "1s"
 		}
@@ -411,6 +418,12 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 		"analytics.spike_watch.bucket":     "DESKMINE_ANALYTICS__SPIKE_WATCH__BUCKET",
 		"analytics.spike_watch.tz":         "DESKMINE_ANALYTICS__SPIKE_WATCH__TZ",
 		"analytics.spike_watch.lookback":   "DESKMINE_ANALYTICS__SPIKE_WATCH__LOOKBACK",
+		"kb.dsn":                           "DESKMINE_KB__DSN",
+		"kb.index":                         "DESKMINE_KB__INDEX",
+		"kb.mine_interval":                 "DESKMINE_KB__MINE_INTERVAL",
+		"kb.min_group":                     "DESKMINE_KB__MIN_GROUP",
+		"kb.retrain_every":                 "DESKMINE_KB__RETRAIN_EVERY",
+		"kb.auto_apply_confidence":         "DESKMINE_KB__AUTO_APPLY_CONFIDENCE",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("settings:\n got %v\nwant %v", got, want)
@@ -549,6 +562,16 @@ func TestValidate(t *testing.T) {
 			"analytics.spike_watch.dimensions: must not be empty; allowed: agent",
 			`analytics.spike_watch.tz: "Local" is not an IANA time zone`,
 		}},
+		{"kb on demand, auto apply", func(c *Config) { c.KB.MineInterval, c.KB.AutoApplyConfidence = 0, 0.9 }, nil},
+		{"bad kb", func(c *Config) {
+			c.KB = KBConfig{DSN: "mysql://x", MineInterval: -time.Second, MinGroup: 1, RetrainEvery: 0, AutoApplyConfidence: 1.5}
+		}, []string{
+			"kb.dsn: ",
+			"kb.mine_interval: must not be negative, got -1s",
+			"kb.min_group: must be between 2 and 1000, got 1",
+			"kb.retrain_every: must be positive, got 0",
+			"kb.auto_apply_confidence: must be 0 (never) or in (0, 1], got 1.5",
+		}},
 		{"no types", func(c *Config) { c.Tickets.Types = nil }, []string{"tickets.types: must not be empty"}},
 		{"duplicate tier", func(c *Config) { c.Tickets.CustomerTiers = []string{"a", " b", "a"} }, []string{
 			`tickets.customer_tiers[1]: " b" is empty or padded`,
@@ -650,5 +673,24 @@ func TestLogger(t *testing.T) {
 	c.Logger(&buf).Info("shown")
 	if got := buf.String(); strings.Contains(got, "hidden") || !strings.Contains(got, "msg=shown") {
 		t.Errorf("text log = %q", got)
+	}
+}
+
+func TestKBLocations(t *testing.T) {
+	c := Default()
+	c.Data = "/srv/dm"
+	if got := c.KBDSN(); got != filepath.Join("/srv/dm", "kb.db") {
+		t.Errorf("sqlite default: %q", got)
+	}
+	if got := c.KBIndexDir(); got != filepath.Join("/srv/dm", "kb", "index") {
+		t.Errorf("index default: %q", got)
+	}
+	c.Store.DSN = "postgres://db/deskmine"
+	if got := c.KBDSN(); got != c.Store.DSN {
+		t.Errorf("with a PostgreSQL ticket store: %q", got)
+	}
+	c.KB.DSN, c.KB.Index = "/k/kb.db", "/k/ix"
+	if c.KBDSN() != "/k/kb.db" || c.KBIndexDir() != "/k/ix" {
+		t.Errorf("explicit: %q %q", c.KBDSN(), c.KBIndexDir())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"io"
 	"os"
 	"reflect"
@@ -52,6 +53,9 @@ func flagSpecs() []flagSpec {
 		{"spike-watch-bucket", "analytics.spike_watch.bucket", "time `bucket` of a spike: hour or day"},
 		{"spike-watch-tz", "analytics.spike_watch.tz", "IANA time `zone` of the spike buckets"},
 		{"spike-watch-lookback", "analytics.spike_watch.lookback", "recent complete `buckets` each spike look examines"},
+		{"kb-dsn", "kb.dsn", "knowledge-base store: postgres:// URL or SQLite file `path` (default: the PostgreSQL ticket store, else <data>/kb.db)"},
+		{"kb-index", "kb.index", "`directory` of the knowledge-base search index (default <data>/kb/index)"},
+		{"mine-interval", "kb.mine_interval", "how often serve runs the KB miner (`duration`; 0: only on demand)"},
 	}
 }
 
@@ -427,7 +431,7 @@ func leafMap(cfg *Config) map[string]leaf {
 var durationType = reflect.TypeFor[time.Duration]()
 
 // setValue parses s into v by v's type: string, bool, any int size,
-// time.Duration (Go syntax, 30s) or []string (comma-separated, items
+// float64, time.Duration (Go syntax, 30s) or []string (comma-separated, items
 // trimmed, empty items dropped). A bad value gives a *valueError.
 func setValue(v reflect.Value, s string) error {
 	if v.Type() == durationType {
@@ -456,6 +460,12 @@ func setValue(v reflect.Value, s string) error {
 			return &valueError{"integer", s, "use digits only, without units"}
 		}
 		v.SetInt(n)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return &valueError{"number", s, "use a decimal number such as 0.9"}
+		}
+		v.SetFloat(f)
 	case reflect.Slice:
 		if v.Type().Elem().Kind() != reflect.String {
 			return fmt.Errorf("unsupported setting type %s", v.Type())
@@ -505,6 +515,8 @@ func formatValue(v reflect.Value) string {
 		}
 	case reflect.String:
 		return v.String()
+	case reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
 	}
 	return fmt.Sprint(v.Interface())
 }

@@ -44,6 +44,20 @@ func (c Config) Validate() error {
 
 	p.addErr("store.dsn", checkDSN(c.Store.DSN))
 
+	p.addErr("kb.dsn", checkDSN(c.KB.DSN))
+	if c.KB.MineInterval < 0 {
+		p.add("kb.mine_interval", fmt.Sprintf("must not be negative, got %s", c.KB.MineInterval))
+	}
+	if c.KB.MinGroup < 2 || c.KB.MinGroup > 1000 {
+		p.add("kb.min_group", fmt.Sprintf("must be between 2 and 1000, got %d", c.KB.MinGroup))
+	}
+	if c.KB.RetrainEvery < 1 {
+		p.add("kb.retrain_every", fmt.Sprintf("must be positive, got %d", c.KB.RetrainEvery))
+	}
+	if c.KB.AutoApplyConfidence < 0 || c.KB.AutoApplyConfidence > 1 {
+		p.add("kb.auto_apply_confidence", fmt.Sprintf("must be 0 (never) or in (0, 1], got %g", c.KB.AutoApplyConfidence))
+	}
+
 	if _, ok := logLevels[c.Log.Level]; !ok {
 		p.add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}
