@@ -101,6 +101,12 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 		}
 		for k := range ops {
+			// The knowledge-base API (kb/httpapi, which the ticket core may
+			// not import) is mounted only by deskmine serve; its tests hold
+			// these operations to its route table.
+			if strings.Contains(k, " /api/v1/kb/") {
+				continue
+			}
 			if _, ok := routes[k]; !ok {
 				t.Errorf("documented operation %s is not a route", k)
 			}

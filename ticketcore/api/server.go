@@ -345,6 +345,10 @@ func currentUser(c echo.Context) *auth.User {
 	return u
 }
 
+// CurrentUser is the authenticated user of a request served by an extra
+// route (nil when there is none), so that other parts act as that user.
+func CurrentUser(c echo.Context) *auth.User { return currentUser(c) }
+
 func actorOf(c echo.Context) ticketcore.Actor {
 	u := currentUser(c)
 	return ticketcore.Actor{UserID: u.ID, Name: u.Login, Role: string(u.Role)}
