@@ -15,7 +15,8 @@ const benchUsage = `usage: deskmine bench create [--seconds N] [--runs N] [--con
        deskmine bench route  [--agents N] [--rules N] [--decisions N] [--sla-items N] [--sla-spread D] [--runs N]
        deskmine bench pipeline [--events N] [--runs N] [--clickhouse DSN] [--skip-throughput] [--skip-freshness]
        deskmine bench query [--events N] [--store duckdb|clickhouse|both] [--duckdb FILE] [--clickhouse DSN]
-                            [--keep] [--reuse] [--runs N] [--warmups N] [--case-budget D] [--seed N] [--cases REGEXP]`
+                            [--keep] [--reuse] [--runs N] [--warmups N] [--case-budget D] [--seed N] [--cases REGEXP]
+       deskmine bench knowledge [--data-dir DIR] [--indexed N] [--queries N] [--json FILE]`
 
 // cmdBench runs a benchmark and prints one JSON object as its last line.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -31,6 +32,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdBenchPipeline(ctx, args[1:], stdout, stderr)
 	case "query":
 		return cmdBenchQuery(ctx, args[1:], stdout, stderr)
+	case "knowledge":
+		return cmdBenchKnowledge(ctx, args[1:], stdout, stderr)
 	}
 	return usagef("unknown benchmark %q\n%s", args[0], benchUsage)
 }

@@ -27,10 +27,12 @@ Usage:
                                                                          rebuild analytics; list or retry parked events
   deskmine token create --data DIR --role ROLE --name NAME               create an API token (printed last)
   deskmine user create  --data DIR --login LOGIN --role ROLE [--password-stdin]
+  deskmine mine    [--once [--json]] [--mine-interval D]                 KB miner: feed the case book from the stream, mine article candidates
   deskmine bench create [--dsn DSN] [--seconds N]                        benchmark ticket creation over HTTP
   deskmine bench route  [--agents N] [--rules N] [--sla-items N]         benchmark routing decisions and SLA breach timing
   deskmine bench pipeline [--events N] [--runs N]                        benchmark stream -> analytics throughput and freshness
   deskmine bench query [--events N] [--store S] [--reuse]                benchmark the analytics API on 10M events
+  deskmine bench knowledge [--indexed N]                                  benchmark category prediction, similar cases and KB search
 
 Every command also takes --config FILE, --log-level and --log-format;
 settings can come from DESKMINE_* variables (see docs/configuration.md).
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdToken(ctx, rest, stdout, stderr)
 	case "user":
 		err = cmdUser(ctx, rest, os.Stdin, stdout, stderr)
+	case "mine":
+		err = cmdMine(ctx, rest, stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":

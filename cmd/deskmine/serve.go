@@ -91,6 +91,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		an.Close()
 		return err
 	}
+	know, err := openKB(ctx, a)
+	if err != nil {
+		an.Close()
+		return err
+	}
+	defer know.close() // before the store closes
+	kbExtra, err := kbRoutes(know, a)
+	if err != nil {
+		an.Close()
+		return err
+	}
+	extra = append(extra, kbExtra...)
 	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
 		Logger: a.log, Ready: a.store.Ping, Desk: d, SLA: clocks.clocks, SLASettings: a.store, Extra: extra}))
 	srv.Registry().MustRegister(notes.stats)
@@ -99,6 +111,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer stream.stop() // before the store closes
+	if err := know.start(ctx, a, srv.Registry(), cfg.KB.MineInterval); err != nil {
+		return err
+	}
 	spikes, err := startSpikeWatch(ctx, a, an, notes.notifier)
 	if err != nil {
 		return err

@@ -62,9 +62,19 @@ func NewSource(cfg config.Config, d Deps, name string) (ingest.Source, error) {
 
 // NewLoader returns the runner that feeds the analytics store from src.
 func NewLoader(cfg config.Config, d Deps, src ingest.Source, an analytics.Store) (*ingest.Runner, error) {
+	return newRunner(cfg, d, src, ingest.HandlerFunc(an.Apply))
+}
+
+// NewConsumer returns the runner that hands src's events to h: a consumer
+// other than the analytics loader (the knowledge base's).
+func NewConsumer(cfg config.Config, d Deps, src ingest.Source, h ingest.Handler) (*ingest.Runner, error) {
+	return newRunner(cfg, d, src, h)
+}
+
+func newRunner(cfg config.Config, d Deps, src ingest.Source, h ingest.Handler) (*ingest.Runner, error) {
 	return ingest.NewRunner(ingest.RunnerConfig{
 		Source:      src,
-		Handler:     ingest.HandlerFunc(an.Apply),
+		Handler:     h,
 		DeadLetters: d.Store,
 		BatchSize:   cfg.Stream.BatchSize,
 		FetchWait:   cfg.Stream.BatchWait,

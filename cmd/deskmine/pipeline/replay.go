@@ -53,8 +53,14 @@ func (r renamed) Name() string { return r.name }
 // RunUntilCaughtUp runs a loader on src until a fetch comes back empty with
 // nothing left to read (everything fetched was committed by then).
 func RunUntilCaughtUp(ctx context.Context, cfg config.Config, d Deps, src ingest.Source, an analytics.Store) error {
+	return RunHandlerUntilCaughtUp(ctx, cfg, d, src, ingest.HandlerFunc(an.Apply))
+}
+
+// RunHandlerUntilCaughtUp runs a consumer with handler h on src, as
+// RunUntilCaughtUp does the loader.
+func RunHandlerUntilCaughtUp(ctx context.Context, cfg config.Config, d Deps, src ingest.Source, h ingest.Handler) error {
 	cu := &caughtUp{Source: src, done: make(chan struct{})}
-	r, err := NewLoader(cfg, d, cu, an)
+	r, err := newRunner(cfg, d, cu, h)
 	if err != nil {
 		return err
 	}
