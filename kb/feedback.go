@@ -37,9 +37,23 @@ func (s *Service) caseBoost(ctx context.Context) func(int64) float64 {
 	t := s.boosts.Load()
 	if t == nil || s.opts.Now().Sub(t.at) > boostRefresh {
 		cases, _, err := s.arts.FeedbackScores(ctx)
+		var dups map[int64]int
+		if err == nil {
+			dups, err = s.book.DuplicateCounts(ctx)
+		}
 		if err != nil {
 			s.log.Warn("kb feedback scores unavailable; ranking without them", "err", err)
 		} else {
+			// Tickets agents linked as duplicates of a case confirm it
+			// like a "duplicate" vote.
+			for id, n := range dups {
+				sc := cases[id]
+				sc.Duplicate += n
+				if cases == nil {
+					cases = map[int64]articles.Score{}
+				}
+				cases[id] = sc
+			}
 			nt := &boostTable{at: s.opts.Now(), cases: make(map[int64]float64, len(cases))}
 			for id, sc := range cases {
 				nt.cases[id] = Boost(sc)

@@ -171,6 +171,23 @@ func TestServiceEndToEnd(t *testing.T) {
 		t.Errorf("feedback: case %d was last (%v), now %v", last, ids(before), ids(after))
 	}
 
+	// Tickets linked as duplicates of a case count like feedback.
+	second := after.Cases[len(after.Cases)-1].TicketID
+	var links []events.Event
+	for id := int64(100); id < 103; id++ {
+		links = append(links, events.Event{ID: fmt.Sprintf("l%d", id), TicketID: id, TicketVersion: 1, Type: events.TicketCreated,
+			At: t0, Ticket: events.Ticket{ID: id, Version: 1, Subject: "same as before", CreatedAt: t0, UpdatedAt: t0,
+				Links: []events.Link{{Type: events.LinkDuplicateOf, TicketID: second}}}})
+	}
+	if err := f.svc.Handle(ctx, links); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.boosts.Store(nil) // the table is otherwise up to 15 s old
+	linked, _ := f.svc.Similar(ctx, SimilarRequest{Text: "printer paper jam", K: 8})
+	if pos := slices.Index(ids(linked), second); pos < 0 || pos > 1 {
+		t.Errorf("duplicates: case %d was last (%v), now %v", second, ids(after), ids(linked))
+	}
+
 	// Mining: one candidate per planted problem, with its tickets as provenance.
 	rep, err := f.svc.Mine(ctx)
 	if err != nil {

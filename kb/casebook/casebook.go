@@ -176,8 +176,14 @@ func caseArgs(e *events.Event) ([]any, error) {
 	if updated.IsZero() {
 		updated = e.At
 	}
+	dup := int64(0)
+	for _, l := range t.Links {
+		if l.Type == events.LinkDuplicateOf {
+			dup = l.TicketID
+		}
+	}
 	return []any{e.TicketID, e.TicketVersion, t.Subject, t.Description, comment, t.Resolution, t.Category, t.Product,
-		t.Priority, t.Team, t.Status, string(tagJSON), resolved, t.CreatedAt.UnixMilli(), resolvedAt, updated.UnixMilli(),
+		t.Priority, t.Team, t.Status, string(tagJSON), resolved, dup, t.CreatedAt.UnixMilli(), resolvedAt, updated.UnixMilli(),
 		commentSep}, nil
 }
 
@@ -240,6 +246,26 @@ func (b *Book) Count(ctx context.Context) (all, resolved int64, err error) {
 		return 0, 0, fmt.Errorf("casebook: count: %w", err)
 	}
 	return all, resolved, nil
+}
+
+// DuplicateCounts returns, per ticket, how many tickets are linked to it
+// as duplicates of it: agents confirming a case is the same problem.
+func (b *Book) DuplicateCounts(ctx context.Context) (map[int64]int, error) {
+	rows, err := b.db.QueryContext(ctx, b.q["duplicate-counts"])
+	if err != nil {
+		return nil, fmt.Errorf("casebook: duplicates: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("casebook: duplicates: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -95,8 +95,22 @@ func TestBook(t *testing.T) {
 			if !slices.Equal(ids, []int64{2}) {
 				t.Errorf("resolved %v, want [2]", ids)
 			}
+			// Links: a ticket linked as a duplicate counts for its parent,
+			// once however often the link's event is replayed.
+			linked := ev(6, 1, events.TicketCreated, func(t *events.Ticket) {
+				t.Links = []events.Link{{Type: events.LinkRelatedTo, TicketID: 1}, {Type: events.LinkDuplicateOf, TicketID: 2}}
+			})
+			for range 2 {
+				if _, err := b.Apply(ctx, []events.Event{linked}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dups, err := b.DuplicateCounts(ctx)
+			if err != nil || len(dups) != 1 || dups[2] != 1 {
+				t.Errorf("duplicates %v %v", dups, err)
+			}
 			all, res, err := b.Count(ctx)
-			if err != nil || all != 2 || res != 1 {
+			if err != nil || all != 3 || res != 1 {
 				t.Errorf("count %d %d %v", all, res, err)
 			}
 			if _, err := b.Get(ctx, 99); !errors.Is(err, ErrNotFound) {

@@ -19,9 +19,13 @@ CREATE TABLE IF NOT EXISTS kb_cases (
     status      TEXT NOT NULL,
     tags        TEXT NOT NULL,
     resolved    INTEGER NOT NULL,
+    -- the ticket this one is linked to as a duplicate of, 0 for none:
+    -- agents confirming that two tickets are the same problem
+    duplicate_of BIGINT NOT NULL,
     created_at  BIGINT NOT NULL,
     resolved_at BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
 
 CREATE INDEX IF NOT EXISTS kb_cases_resolved ON kb_cases (resolved, ticket_id);
+CREATE INDEX IF NOT EXISTS kb_cases_duplicate_of ON kb_cases (duplicate_of);
