@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,7 +219,8 @@ func BenchmarkIndexCases(b *testing.B) {
 func BenchmarkSimilar200k(b *testing.B) {
 	rows := itTickets(b)
 	ctx := context.Background()
-	ix, err := Open(b.TempDir(), quietOptions())
+	dir := b.TempDir()
+	ix, err := Open(dir, quietOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -229,6 +231,11 @@ func BenchmarkSimilar200k(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("indexed 200000 cases in %v (%.0f tickets/s)", time.Since(start).Round(time.Second), rate)
+	start = time.Now()
+	if err := ix.Settle(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("merges settled in %v; %d MB on disk", time.Since(start).Round(time.Millisecond), dirSize(b, dir)>>20)
 	queries := make([]string, heldOut)
 	for i, r := range rows[len(rows)-heldOut:] {
 		queries[i] = r.Text
@@ -247,4 +254,22 @@ func BenchmarkSimilar200k(b *testing.B) {
 		b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
 	})
+}
+
+func dirSize(t testing.TB, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if info, err := d.Info(); err == nil && !d.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

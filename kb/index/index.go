@@ -79,6 +79,9 @@ type Index struct {
 	articles bleve.Index
 	fresh    bool
 	rebuilt  bool
+	// postingsBudget is the Similar query budget (see similar.go); a field
+	// so tests can shrink it.
+	postingsBudget uint64
 
 	writeMu sync.Mutex
 }
@@ -95,7 +98,7 @@ func Open(dir string, opts Options) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open knowledge index: %w", err)
 	}
-	ix := &Index{dir: dir, opts: opts}
+	ix := &Index{dir: dir, opts: opts, postingsBudget: postingsBudget}
 	reason, err := ix.openExisting()
 	if err != nil {
 		ix.closeIndexes()
@@ -259,6 +262,35 @@ func (ix *Index) flush(ctx context.Context) error {
 			}
 		case <-ctx.Done():
 			return fmt.Errorf("flush knowledge index: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+// Settle waits until bleve's background work (persisting and merging
+// segments) has caught up with every write. Queries right after a bulk load
+// compete with that work and search more, smaller segments; benchmarks and
+// `deskmine bench knowledge` settle before measuring.
+func (ix *Index) Settle(ctx context.Context) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for quiet := 0; quiet < 3; {
+		busy := false
+		for _, b := range []bleve.Index{ix.cases, ix.articles} {
+			stats, _ := b.StatsMap()["index"].(map[string]interface{})
+			if active, _ := stats["index_bgthreads_active"].(bool); active {
+				busy = true
+			}
+		}
+		if busy {
+			quiet = 0
+		} else {
+			quiet++
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("settle knowledge index: %w", ctx.Err())
+		case <-tick.C:
 		}
 	}
 	return nil

@@ -23,7 +23,8 @@ const (
 // Query shaping for Similar, tuned on it-tickets (docs/kb-search.md): with
 // 30,000 cases and 1,000 held-out queries, 16 terms chosen by tf×idf found
 // same-topic neighbours as often as all terms did and did better at rank 1,
-// while walking far fewer postings.
+// while walking far fewer postings. The cost of a query is the number of
+// postings it walks, so the terms are also held to a postings budget.
 const (
 	// maxQueryTerms caps the terms of a long ticket text.
 	maxQueryTerms = 16
@@ -34,6 +35,11 @@ const (
 	// the postings are short anyway.
 	commonTermShare   = 0.2
 	commonTermMinDocs = 500
+	// postingsBudget caps the postings (summed over the case fields) the
+	// chosen terms may walk once minBudgetTerms terms are chosen, which
+	// bounds latency whatever the index size.
+	postingsBudget = 100_000
+	minBudgetTerms = 4
 	// rerankDepth is how many text hits are reranked by boost and prior.
 	rerankDepth = 50
 )
@@ -140,9 +146,9 @@ func (ix *Index) Similar(ctx context.Context, q SimilarQuery) ([]CaseHit, []Arti
 
 // queryTerms analyses text like the indexed fields and keeps at most
 // maxQueryTerms distinct terms, those with the highest tf×idf (idf from the
-// case fields), leaving out terms no case has and, unless nothing else is
-// left, terms most cases have. all is every distinct term of the text, in
-// order, at most maxQueryTerms of them.
+// case fields) that fit the postings budget, leaving out terms no case has
+// and, unless nothing else is left, terms most cases have. all is every
+// distinct term of the text, in order, at most maxQueryTerms of them.
 func (ix *Index) queryTerms(ctx context.Context, text string) (terms, all []string, err error) {
 	tf := make(map[string]int)
 	var distinct []string
@@ -174,18 +180,20 @@ func (ix *Index) queryTerms(ctx context.Context, text string) (terms, all []stri
 	defer r.Close()
 	type weighted struct {
 		term   string
-		df     uint64
+		df     uint64 // the largest of the fields: for idf
+		cost   uint64 // the sum over the fields: postings walked
 		weight float64
 	}
 	ws := make([]weighted, 0, len(distinct))
 	for _, t := range distinct {
-		var df uint64
+		var df, cost uint64
 		for _, f := range caseFieldBoosts() {
 			tfr, err := r.TermFieldReader(ctx, []byte(t), f.field, false, false, false)
 			if err != nil {
 				return nil, nil, err
 			}
 			df = max(df, tfr.Count())
+			cost += tfr.Count()
 			_ = tfr.Close()
 		}
 		if df == 0 {
@@ -193,7 +201,7 @@ func (ix *Index) queryTerms(ctx context.Context, text string) (terms, all []stri
 			continue
 		}
 		idf := math.Log(float64(n+1) / float64(df))
-		ws = append(ws, weighted{t, df, float64(tf[t]) * idf})
+		ws = append(ws, weighted{t, df, cost, float64(tf[t]) * idf})
 	}
 	slices.SortStableFunc(ws, func(a, b weighted) int { return cmp.Compare(b.weight, a.weight) })
 	limit := uint64(math.MaxUint64)
@@ -201,13 +209,15 @@ func (ix *Index) queryTerms(ctx context.Context, text string) (terms, all []stri
 		limit = uint64(math.Ceil(commonTermShare * float64(n)))
 	}
 	terms = make([]string, 0, min(len(ws), maxQueryTerms))
+	var spent uint64
 	for _, w := range ws {
 		if len(terms) == maxQueryTerms {
 			break
 		}
-		if w.df > limit {
+		if w.df > limit || (len(terms) >= minBudgetTerms && spent+w.cost > ix.postingsBudget) {
 			continue
 		}
+		spent += w.cost
 		terms = append(terms, w.term)
 	}
 	if len(terms) == 0 && len(ws) > 0 {

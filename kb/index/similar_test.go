@@ -264,6 +264,43 @@ func TestQueryTermsKeepsRarest(t *testing.T) {
 	}
 }
 
+func TestQueryTermsPostingsBudget(t *testing.T) {
+	ctx := context.Background()
+	ix := openT(t, t.TempDir())
+	// Terms t1..t8, each in the subjects of 10 cases, t1 the rarest by a
+	// hair so the order is fixed.
+	var cases []Case
+	for i := int64(1); i <= 40; i++ {
+		var words []string
+		for k := int64(1); k <= 8; k++ {
+			if (i+k)%4 == 0 || (k == 1 && i == 40) {
+				words = append(words, fmt.Sprintf("t%d", k))
+			}
+		}
+		cases = append(cases, Case{TicketID: i, Subject: "filler " + strings.Join(words, " ")})
+	}
+	if err := ix.IndexCases(ctx, cases); err != nil {
+		t.Fatal(err)
+	}
+	text := "t1 t2 t3 t4 t5 t6 t7 t8"
+	terms, _, err := ix.queryTerms(ctx, text)
+	if err != nil || len(terms) != 8 {
+		t.Fatalf("default budget: terms %q, %v; want all 8", terms, err)
+	}
+	// Each term walks about 10 postings: a budget of 45 admits the first
+	// minBudgetTerms terms and no more.
+	ix.postingsBudget = 45
+	terms, _, err = ix.queryTerms(ctx, text)
+	if err != nil || len(terms) != minBudgetTerms {
+		t.Fatalf("budget 45: terms %q, %v; want %d", terms, err, minBudgetTerms)
+	}
+	// Below the minimum the budget does not apply.
+	ix.postingsBudget = 1
+	if terms, _, err = ix.queryTerms(ctx, text); err != nil || len(terms) != minBudgetTerms {
+		t.Fatalf("budget 1: terms %q, %v; want %d", terms, err, minBudgetTerms)
+	}
+}
+
 func TestCaseText(t *testing.T) {
 	ctx := context.Background()
 	ix := openT(t, t.TempDir())
