@@ -122,7 +122,10 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		o.Now = time.Now
 	}
 	s := &Service{opts: o, log: o.Logger, book: o.Book, arts: o.Articles}
-	ix, err := index.Open(o.IndexDir, index.Options{})
+	// Durable: the stream consumer commits its position once Handle
+	// returns, so what Handle wrote must be on disk by then, or a crash
+	// would lose it for good.
+	ix, err := index.Open(o.IndexDir, index.Options{Durable: true, Logger: o.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("kb: open index: %w", err)
 	}
