@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/deskmine/deskmine/kb/articles"
+	"github.com/deskmine/deskmine/kb/index"
 )
 
 // boostRefresh is how stale the feedback a ranking uses may be: reading
@@ -81,5 +82,16 @@ func (s *Service) RecordFeedback(ctx context.Context, actor articles.Actor, f ar
 		return out, err
 	}
 	s.boosts.Store(nil)
+	if f.Kind == articles.FeedbackUsed && f.ArticleID > 0 {
+		// The ticket was solved with that article: its case, once resolved,
+		// says so in similar-case answers.
+		if c, err := s.book.Get(ctx, f.TicketID); err == nil && c.Resolved {
+			doc := caseDoc(c)
+			doc.ArticleID = f.ArticleID
+			if err := s.ix.IndexCases(ctx, []index.Case{doc}); err != nil {
+				s.log.Warn("kb could not record the article used on its case", "ticket", f.TicketID, "err", err)
+			}
+		}
+	}
 	return out, nil
 }

@@ -44,9 +44,14 @@ func (s *Service) Mine(ctx context.Context) (*MineReport, error) {
 	defer s.mineMu.Unlock()
 	start := time.Now()
 	var in miner.Input
-	err := s.book.Resolved(ctx, func(c *casebook.Case) error {
+	used, err := s.arts.ArticlesUsed(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kb mine: articles used: %w", err)
+	}
+	err = s.book.Resolved(ctx, func(c *casebook.Case) error {
 		in.Tickets = append(in.Tickets, miner.Ticket{ID: c.TicketID, Subject: c.Subject, Description: c.Description,
-			Resolution: c.Resolution, Category: c.Category, Product: c.Product, ResolvedAt: c.ResolvedAt})
+			Resolution: c.Resolution, Category: c.Category, Product: c.Product, ResolvedAt: c.ResolvedAt,
+			ArticleID: used[c.TicketID]})
 		return nil
 	})
 	if err != nil {

@@ -191,6 +191,15 @@ func (s *Service) Handle(ctx context.Context, evs []events.Event) error {
 			drop = append(drop, id)
 		}
 	}
+	if len(put) > 0 {
+		used, err := s.arts.ArticlesUsed(ctx)
+		if err != nil {
+			return fmt.Errorf("kb: articles used: %w", err)
+		}
+		for i := range put {
+			put[i].ArticleID = used[put[i].TicketID]
+		}
+	}
 	if err := s.ix.IndexCases(ctx, put); err != nil {
 		return fmt.Errorf("kb: index cases: %w", err)
 	}

@@ -240,6 +240,15 @@ func TestServiceEndToEnd(t *testing.T) {
 	if err != nil || len(sim.Articles) == 0 || sim.Articles[0].ID != art.ID {
 		t.Errorf("suggested articles: %+v (%v)", sim, err)
 	}
+	// An agent solved ticket 10 with the article: its case says so.
+	if _, err := f.svc.RecordFeedback(ctx, articles.Actor{ID: 3, Login: "li.na", Role: "agent"},
+		articles.Feedback{TicketID: 10, ArticleID: art.ID, Kind: articles.FeedbackUsed}); err != nil {
+		t.Fatal(err)
+	}
+	sim, _ = f.svc.Similar(ctx, SimilarRequest{Text: "vpn connection fails", K: 8})
+	if i := slices.Index(ids(sim), 10); i < 0 || sim.Cases[i].ArticleID != art.ID {
+		t.Errorf("the case solved with article %d does not name it: %+v", art.ID, sim.Cases)
+	}
 	res, err := f.svc.Search(ctx, searchArticles("vpn token"))
 	if err != nil || res.Total != 1 {
 		t.Errorf("search: %+v %v", res, err)

@@ -137,6 +137,12 @@ SELECT case_ticket_id, article_id,
 FROM kb_feedback
 GROUP BY case_ticket_id, article_id;
 
+-- name: articles-used
+-- The article each ticket was solved with: the latest "used" it got.
+SELECT ticket_id, article_id FROM kb_feedback
+WHERE kind = 'used' AND article_id > 0
+ORDER BY seq;
+
 -- name: unhelped-tickets
 SELECT f.ticket_id FROM kb_feedback f
 WHERE f.kind = 'not_helpful' AND f.at >= ?

@@ -96,6 +96,27 @@ func (s *sqlStore) UnhelpedTickets(ctx context.Context, since time.Time) ([]int6
 	return out, nil
 }
 
+// ArticlesUsed implements Store.
+func (s *sqlStore) ArticlesUsed(ctx context.Context) (map[int64]int64, error) {
+	rows, err := s.reader("articles-used").QueryContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("articles used: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var ticket, article int64
+		if err := rows.Scan(&ticket, &article); err != nil {
+			return nil, fmt.Errorf("articles used: %w", err)
+		}
+		out[ticket] = article // rows come oldest first: the latest wins
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("articles used: %w", err)
+	}
+	return out, nil
+}
+
 // EventsAfter implements Store.
 func (s *sqlStore) EventsAfter(ctx context.Context, seq int64, limit int) ([]Event, error) {
 	if seq < 0 {

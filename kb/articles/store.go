@@ -65,6 +65,9 @@ type Store interface {
 	RecordFeedback(ctx context.Context, actor Actor, f Feedback) (Feedback, error)
 	// FeedbackScores sums the feedback per suggested case ticket and per article.
 	FeedbackScores(ctx context.Context) (cases map[int64]Score, articles map[int64]Score, err error)
+	// ArticlesUsed maps each ticket agents marked an article "used" for to
+	// that article (the latest one marked): the article that solved it.
+	ArticlesUsed(ctx context.Context) (map[int64]int64, error)
 	// UnhelpedTickets lists, ascending, the tickets whose suggestions were
 	// marked not helpful at or after since, and never helpful or used.
 	UnhelpedTickets(ctx context.Context, since time.Time) ([]int64, error)

@@ -1133,6 +1133,15 @@ func testFeedback(f *fixture) {
 	if gaps, err := f.s.UnhelpedTickets(f.ctx, time.Now().Add(time.Hour)); err != nil || len(gaps) != 0 {
 		t.Errorf("unhelped since the future = %v (%v)", gaps, err)
 	}
+	used, err := f.s.ArticlesUsed(f.ctx)
+	if err != nil || !reflect.DeepEqual(used, map[int64]int64{102: art.ID}) {
+		t.Errorf("articles used = %v (%v), want ticket 102 -> %d", used, err, art.ID)
+	}
+	other := f.published(content("A second article"))
+	recorded = append(recorded, record(articles.Feedback{TicketID: 102, ArticleID: other.ID, Kind: articles.FeedbackUsed}))
+	if used, err := f.s.ArticlesUsed(f.ctx); err != nil || used[102] != other.ID {
+		t.Errorf("the latest article used must win: %v (%v)", used, err)
+	}
 	record(articles.Feedback{TicketID: 100, CaseTicketID: 12, Kind: articles.FeedbackUsed})
 	if gaps, err := f.s.UnhelpedTickets(f.ctx, start); err != nil || !slices.Equal(gaps, []int64{104}) {
 		t.Errorf("after ticket 100 used a case: %v (%v), want [104]", gaps, err)
