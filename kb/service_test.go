@@ -124,8 +124,9 @@ func TestServiceEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sim.Cases) == 0 || sim.Cases[0].Category != "Access" || sim.Prediction == nil || sim.Prediction.Label != "Access" {
-		t.Fatalf("vpn query: %+v / %+v", sim.Cases, sim.Prediction)
+	if len(sim.Cases) == 0 || sim.Cases[0].Category != "Access" || sim.Prediction == nil || sim.Prediction.Label != "Access" ||
+		sim.Priority == nil || sim.Priority.Label != "high" {
+		t.Fatalf("vpn query: %+v / %+v / %+v", sim.Cases, sim.Prediction, sim.Priority)
 	}
 	sim, err = f.svc.Similar(ctx, SimilarRequest{Text: "打印机卡纸了", K: 3})
 	if err != nil {

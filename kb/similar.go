@@ -38,11 +38,13 @@ type SimilarRequest struct {
 }
 
 // Similar is the answer: ranked resolved cases and suggested articles, with
-// the category prediction that shaped the ranking.
+// the category prediction that shaped the ranking and the priority
+// suggested for the text (so that a new ticket's screen shows both).
 type Similar struct {
 	Cases      []index.CaseHit
 	Articles   []index.ArticleHit
-	Prediction *classify.Prediction // nil before any model was trained
+	Prediction *classify.Prediction // the category; nil before any model was trained
+	Priority   *classify.Prediction // the priority; nil likewise
 	Took       time.Duration
 }
 
@@ -85,6 +87,10 @@ func (s *Service) Similar(ctx context.Context, r SimilarRequest) (*Similar, erro
 		p := m.Predict(text)
 		out.Prediction = &p
 		q.CategoryPrior = prior(p)
+	}
+	if m := s.priority.Load(); m != nil {
+		p := m.Predict(text)
+		out.Priority = &p
 	}
 	cases, arts, err := s.ix.Similar(ctx, q)
 	if err != nil {

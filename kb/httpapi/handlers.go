@@ -67,6 +67,7 @@ type SimilarResponse struct {
 	Cases    []SimilarCase      `json:"cases"`
 	Articles []SuggestedArticle `json:"articles"`
 	Category *Prediction        `json:"predicted_category,omitempty"`
+	Priority *Prediction        `json:"predicted_priority,omitempty"`
 	TookMs   float64            `json:"took_ms"`
 }
 
@@ -92,7 +93,8 @@ func (h *Handlers) Similar(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	out := SimilarResponse{Cases: []SimilarCase{}, Articles: []SuggestedArticle{}, Category: prediction(res.Prediction),
-		TookMs: float64(res.Took.Microseconds()) / 1000}
+		Priority: prediction(res.Priority),
+		TookMs:   float64(res.Took.Microseconds()) / 1000}
 	for _, x := range res.Cases {
 		out.Cases = append(out.Cases, SimilarCase(x))
 	}
