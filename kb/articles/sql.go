@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/deskmine/deskmine/internal/sqlnamed"
 	"io/fs"
 	"os"
 	"path"
@@ -55,31 +56,10 @@ var sqliteDialect = dialect{
 
 var postgresDialect = dialect{
 	name:            "postgres",
-	rebind:          rebindDollar,
+	rebind:          sqlnamed.Dollar,
 	beforeEvents:    "SELECT pg_advisory_xact_lock(7303070)",
 	migrationLock:   "SELECT pg_advisory_lock(7303071)",
 	migrationUnlock: "SELECT pg_advisory_unlock(7303071)",
-}
-
-// rebindDollar replaces each ? outside single quotes with $1, $2, ...
-func rebindDollar(q string) string {
-	var b strings.Builder
-	n := 0
-	inQuote := false
-	for _, r := range q {
-		switch {
-		case r == '\'':
-			inQuote = !inQuote
-			b.WriteRune(r)
-		case r == '?' && !inQuote:
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // retryable reports errors after which PostgreSQL asks to run the
@@ -293,52 +273,10 @@ func (s *sqlStore) schemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// parseQueries splits a file of "-- name: x" sections into a map; comment
-// lines are dropped.
-func parseQueries(text string) (map[string]string, error) {
-	out := map[string]string{}
-	var name string
-	var b strings.Builder
-	flush := func() error {
-		if name == "" {
-			return nil
-		}
-		q := strings.TrimSuffix(strings.TrimSpace(b.String()), ";")
-		if q == "" {
-			return fmt.Errorf("query %s is empty", name)
-		}
-		if _, dup := out[name]; dup {
-			return fmt.Errorf("query %s is defined twice", name)
-		}
-		out[name] = q
-		return nil
-	}
-	for line := range strings.SplitSeq(text, "\n") {
-		trimmed := strings.TrimSpace(line)
-		if n, ok := strings.CutPrefix(trimmed, "-- name:"); ok {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			name = strings.TrimSpace(n)
-			b.Reset()
-			continue
-		}
-		if strings.HasPrefix(trimmed, "--") || name == "" {
-			continue
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // prepare prepares every query on the writer and the readers, so that a
 // broken query fails at start-up.
 func (s *sqlStore) prepare(ctx context.Context) error {
-	q, err := parseQueries(queriesSQL)
+	q, err := sqlnamed.Parse(queriesSQL)
 	if err != nil {
 		return fmt.Errorf("queries.sql: %w", err)
 	}

@@ -9,12 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deskmine/deskmine/internal/sqlnamed"
 	"github.com/deskmine/deskmine/internal/testdb"
 )
 
 func TestRebind(t *testing.T) {
 	q := "SELECT '?' FROM t WHERE a = ? AND b = 'x?y' AND c = ? FOR UPDATE"
-	if got, want := rebindDollar(q), "SELECT '?' FROM t WHERE a = $1 AND b = 'x?y' AND c = $2 FOR UPDATE"; got != want {
+	if got, want := postgresDialect.rebind(q), "SELECT '?' FROM t WHERE a = $1 AND b = 'x?y' AND c = $2 FOR UPDATE"; got != want {
 		t.Errorf("postgres: %s", got)
 	}
 	if got := sqliteDialect.rebind(q); strings.Contains(got, "FOR UPDATE") || !strings.Contains(got, "a = ?") {
@@ -22,21 +23,8 @@ func TestRebind(t *testing.T) {
 	}
 }
 
-func TestParseQueries(t *testing.T) {
-	q, err := parseQueries("-- header\n-- name: a\n-- a comment\nSELECT 1;\n\n-- name: b\nSELECT\n  2\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q["a"] != "SELECT 1" || q["b"] != "SELECT\n  2" || len(q) != 2 {
-		t.Errorf("parsed %q", q)
-	}
-	if _, err := parseQueries("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;"); err == nil {
-		t.Error("a name defined twice is accepted")
-	}
-	if _, err := parseQueries("-- name: a\n-- only a comment\n"); err == nil {
-		t.Error("an empty query is accepted")
-	}
-	all, err := parseQueries(queriesSQL)
+func TestQueriesFile(t *testing.T) {
+	all, err := sqlnamed.Parse(queriesSQL)
 	if err != nil || all["lock-candidate"] == "" || all["events-after"] == "" {
 		t.Errorf("queries.sql: %d queries, %v", len(all), err)
 	}

@@ -15,9 +15,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/deskmine/deskmine/internal/sqlnamed"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -291,62 +291,19 @@ func scanCase(s scanner) (*Case, error) {
 	return &c, nil
 }
 
-// parseQueries splits a file of "-- name: x" sections into statements,
-// with placeholders numbered for PostgreSQL.
+// parseQueries reads the named queries, with placeholders numbered for
+// PostgreSQL.
 func parseQueries(text string, postgres bool) (map[string]string, error) {
-	out := map[string]string{}
-	name := ""
-	var body []string
-	flush := func() error {
-		if name == "" {
-			return nil
-		}
-		q := strings.TrimSpace(strings.Join(body, "\n"))
-		if q == "" {
-			return fmt.Errorf("casebook: query %q is empty", name)
-		}
-		if postgres {
-			q = numberPlaceholders(q)
-		}
-		out[name] = q
-		return nil
+	q, err := sqlnamed.Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("casebook: %w", err)
 	}
-	for line := range strings.SplitSeq(text, "\n") {
-		if n, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			name, body = strings.TrimSpace(n), nil
-			if _, dup := out[name]; dup {
-				return nil, fmt.Errorf("casebook: query %q defined twice", name)
-			}
-			continue
+	if postgres {
+		for name, s := range q {
+			q[name] = sqlnamed.Dollar(s)
 		}
-		if strings.HasPrefix(strings.TrimSpace(line), "--") {
-			continue
-		}
-		body = append(body, line)
 	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// numberPlaceholders turns each ? into $1, $2, ... (the queries hold no ?
-// inside string literals).
-func numberPlaceholders(q string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return q, nil
 }
 
 // splitStatements splits the schema at semicolons that end a line.

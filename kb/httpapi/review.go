@@ -126,14 +126,24 @@ func (h *Handlers) UpdateCandidate(c echo.Context) error {
 
 // CandidateHistory answers GET /candidates/:id/history.
 func (h *Handlers) CandidateHistory(c echo.Context) error {
+	return h.history(c, func(ctx context.Context, id int64) error {
+		_, err := h.svc.Articles().GetCandidate(ctx, id)
+		return err
+	}, h.svc.Articles().History)
+}
+
+// history answers a history request: 404 unless exists finds the entity.
+func (h *Handlers) history(c echo.Context, exists func(ctx context.Context, id int64) error,
+	list func(ctx context.Context, id int64) ([]articles.Transition, error)) error {
 	id, ok, err := pathID(c, "id")
 	if !ok {
 		return err
 	}
-	if _, err := h.svc.Articles().GetCandidate(c.Request().Context(), id); err != nil {
+	ctx := c.Request().Context()
+	if err := exists(ctx, id); err != nil {
 		return h.fail(c, err)
 	}
-	hist, err := h.svc.Articles().History(c.Request().Context(), id)
+	hist, err := list(ctx, id)
 	if err != nil {
 		return h.fail(c, err)
 	}
@@ -369,21 +379,10 @@ func (h *Handlers) Diff(c echo.Context) error {
 
 // ArticleHistory answers GET /articles/:id/history.
 func (h *Handlers) ArticleHistory(c echo.Context) error {
-	id, ok, err := pathID(c, "id")
-	if !ok {
+	return h.history(c, func(ctx context.Context, id int64) error {
+		_, err := h.svc.Articles().GetArticle(ctx, id)
 		return err
-	}
-	if _, err := h.svc.Articles().GetArticle(c.Request().Context(), id); err != nil {
-		return h.fail(c, err)
-	}
-	hist, err := h.svc.Articles().ArticleHistory(c.Request().Context(), id)
-	if err != nil {
-		return h.fail(c, err)
-	}
-	if hist == nil {
-		hist = []articles.Transition{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"history": hist})
+	}, h.svc.Articles().ArticleHistory)
 }
 
 // RollbackRequest is the body of POST /articles/:id/rollback.

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"strconv"
+	"github.com/deskmine/deskmine/internal/sqlnamed"
 	"strings"
 )
 
@@ -30,28 +30,7 @@ var sqliteDialect = dialect{
 
 var postgresDialect = dialect{
 	name:        "postgres",
-	rebind:      rebindDollar,
+	rebind:      sqlnamed.Dollar,
 	beforeEvent: "SELECT pg_advisory_xact_lock(7303050)",
 	like:        "ILIKE",
-}
-
-// rebindDollar replaces each ? outside quotes with $1, $2, ...
-func rebindDollar(q string) string {
-	var b strings.Builder
-	n := 0
-	inQuote := false
-	for _, r := range q {
-		switch {
-		case r == '\'':
-			inQuote = !inQuote
-			b.WriteRune(r)
-		case r == '?' && !inQuote:
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

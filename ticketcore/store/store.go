@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/deskmine/deskmine/internal/sqlnamed"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -206,7 +207,7 @@ func loadQueries() (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", f, err)
 		}
-		q, err := parseQueries(string(b))
+		q, err := sqlnamed.Parse(string(b))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
@@ -218,47 +219,6 @@ func loadQueries() (map[string]string, error) {
 		}
 	}
 	return all, nil
-}
-
-// parseQueries splits a file of "-- name: x" sections into a map.
-func parseQueries(text string) (map[string]string, error) {
-	out := map[string]string{}
-	var name string
-	var b strings.Builder
-	flush := func() error {
-		if name == "" {
-			return nil
-		}
-		q := strings.TrimSpace(b.String())
-		if q == "" {
-			return fmt.Errorf("query %s is empty", name)
-		}
-		if _, dup := out[name]; dup {
-			return fmt.Errorf("query %s is defined twice", name)
-		}
-		out[name] = strings.TrimSuffix(q, ";")
-		return nil
-	}
-	for _, line := range strings.Split(text, "\n") {
-		trimmed := strings.TrimSpace(line)
-		if n, ok := strings.CutPrefix(trimmed, "-- name:"); ok {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-			name = strings.TrimSpace(n)
-			b.Reset()
-			continue
-		}
-		if strings.HasPrefix(trimmed, "--") || name == "" {
-			continue
-		}
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // isDeadlock reports a PostgreSQL deadlock_detected error; SQLite has one
