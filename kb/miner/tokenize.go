@@ -2,57 +2,24 @@ package miner
 
 import (
 	"unicode"
+
+	"github.com/deskmine/deskmine/kb/classify"
 )
 
-// DefaultTokenize is the tokenizer used when Options.Tokenize is nil: it
-// lower-cases, splits on anything that is not a letter or digit, drops
-// English stop words and one-letter Latin tokens, and turns runs of Han
-// characters into overlapping character bigrams. Bigrams need no dictionary
-// and still match "登录失败" against "无法登录", which is all grouping needs;
-// the service passes the project's analyser (stemming, segmentation) instead.
+// DefaultTokenize is the tokenizer used when Options.Tokenize is nil: the
+// classifier's dictionary-free split (lower case, letters and digits, runs
+// of Han characters as overlapping bigrams) without English stop words and
+// one-letter Latin tokens. Bigrams still match "登录失败" against "无法登录",
+// which is all grouping needs; the service passes the project's analyser
+// (stemming, segmentation) instead.
 func DefaultTokenize(s string) []string {
-	var out []string
-	var word []rune
-	var han []rune
-	flushWord := func() {
-		if len(word) == 0 {
-			return
-		}
-		w := string(word)
-		word = word[:0]
-		if len(w) < 2 || isStopWord(w) {
-			return
-		}
-		out = append(out, w)
-	}
-	flushHan := func() {
-		switch len(han) {
-		case 0:
-			return
-		case 1:
-			out = append(out, string(han))
-		default:
-			for i := 0; i+1 < len(han); i++ {
-				out = append(out, string(han[i:i+2]))
-			}
-		}
-		han = han[:0]
-	}
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Han, r):
-			flushWord()
-			han = append(han, r)
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			flushHan()
-			word = append(word, unicode.ToLower(r))
-		default:
-			flushWord()
-			flushHan()
+	toks := classify.DefaultTokenize(s)
+	out := toks[:0]
+	for _, t := range toks {
+		if isHan([]rune(t)[0]) || (len(t) >= 2 && !isStopWord(t)) {
+			out = append(out, t)
 		}
 	}
-	flushWord()
-	flushHan()
 	return out
 }
 
