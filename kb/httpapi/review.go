@@ -11,6 +11,22 @@ import (
 	"github.com/deskmine/deskmine/kb/articles"
 )
 
+// acting reads who calls, the id in the path and the JSON body into in;
+// when one of them is missing or bad it has answered (ok false, err the
+// write's error).
+func (h *Handlers) acting(c echo.Context, in any) (a articles.Actor, id int64, ok bool, err error) {
+	if a, ok = h.who(c); !ok {
+		return a, 0, false, unauthorized(c)
+	}
+	if id, ok, err = pathID(c, "id"); !ok {
+		return a, 0, false, err
+	}
+	if ok, err = decode(c, in); !ok {
+		return a, 0, false, err
+	}
+	return a, id, true, nil
+}
+
 // pathID reads a positive id from the path; when it is not one the 400 is
 // already written (ok false, err the write's error).
 func pathID(c echo.Context, name string) (id int64, ok bool, err error) {
@@ -102,16 +118,9 @@ type UpdateRequest struct {
 
 // UpdateCandidate answers PUT /candidates/:id.
 func (h *Handlers) UpdateCandidate(c echo.Context) error {
-	a, ok := h.who(c)
-	if !ok {
-		return unauthorized(c)
-	}
-	id, ok, err := pathID(c, "id")
-	if !ok {
-		return err
-	}
 	var in UpdateRequest
-	if ok, err := decode(c, &in); !ok {
+	a, id, ok, err := h.acting(c, &in)
+	if !ok {
 		return err
 	}
 	if in.Revision <= 0 {
@@ -233,16 +242,9 @@ type CommentRequest struct {
 }
 
 func (h *Handlers) comment(c echo.Context, add func(ctx context.Context, a articles.Actor, id int64, body string) (articles.Comment, error)) error {
-	a, ok := h.who(c)
-	if !ok {
-		return unauthorized(c)
-	}
-	id, ok, err := pathID(c, "id")
-	if !ok {
-		return err
-	}
 	var in CommentRequest
-	if ok, err := decode(c, &in); !ok {
+	a, id, ok, err := h.acting(c, &in)
+	if !ok {
 		return err
 	}
 	cm, err := add(c.Request().Context(), a, id, in.Body)
@@ -394,16 +396,9 @@ type RollbackRequest struct {
 // Rollback answers POST /articles/:id/rollback {"version": n, "note"?}: a
 // new version with version n's content.
 func (h *Handlers) Rollback(c echo.Context) error {
-	a, ok := h.who(c)
-	if !ok {
-		return unauthorized(c)
-	}
-	id, ok, err := pathID(c, "id")
-	if !ok {
-		return err
-	}
 	var in RollbackRequest
-	if ok, err := decode(c, &in); !ok {
+	a, id, ok, err := h.acting(c, &in)
+	if !ok {
 		return err
 	}
 	if in.Version <= 0 {
@@ -440,16 +435,9 @@ type BestPracticeRequest struct {
 
 // BestPractice answers POST /articles/:id/best-practice {"on": true|false}.
 func (h *Handlers) BestPractice(c echo.Context) error {
-	a, ok := h.who(c)
-	if !ok {
-		return unauthorized(c)
-	}
-	id, ok, err := pathID(c, "id")
-	if !ok {
-		return err
-	}
 	var in BestPracticeRequest
-	if ok, err := decode(c, &in); !ok {
+	a, id, ok, err := h.acting(c, &in)
+	if !ok {
 		return err
 	}
 	if in.On == nil {
