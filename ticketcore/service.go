@@ -60,6 +60,8 @@ type Service struct {
 
 	hooks  []Hook
 	router Router
+	// checklists gives new tickets their type's checklist (SetChecklists).
+	checklists ChecklistSource
 }
 
 // NewService validates the options and returns a service.
@@ -285,6 +287,9 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput, idemK
 	now := s.now()
 	draft, err := s.newTicket(ctx, actor, &in, now)
 	if err != nil {
+		return CreateResult{}, err
+	}
+	if draft.Checklist, err = s.checklistFor(ctx, draft.Type); err != nil {
 		return CreateResult{}, err
 	}
 	var res CreateResult
@@ -525,6 +530,13 @@ func (s *Service) UpdateWithReason(ctx context.Context, actor Actor, id, expecte
 			only = map[string]any{}
 		}
 		typeChanged := t.Type != old.Type
+		if typeChanged {
+			fresh, err := s.checklistFor(ctx, t.Type)
+			if err != nil {
+				return err
+			}
+			t.Checklist = mergeChecklist(old.Checklist, fresh)
+		}
 		removed := false
 		for _, v := range p.CustomFields {
 			removed = removed || v == nil
@@ -556,6 +568,9 @@ func (s *Service) Transition(ctx context.Context, actor Actor, id, expectedVersi
 			return err
 		}
 		if err := s.opts.Workflow.CheckTransition(old.Status, in.To, in.PendingReason); err != nil {
+			return err
+		}
+		if err := s.checklistBlocks(old, in.To); err != nil {
 			return err
 		}
 		fe := fieldErrors{}
@@ -734,6 +749,7 @@ func cloneTicket(t *Ticket) *Ticket {
 		c.ClosedAt = &v
 	}
 	c.Links = slices.Clone(t.Links)
+	c.Checklist = slices.Clone(t.Checklist) // items hold DoneAt pointers, which are never written through
 	if t.CSAT != nil {
 		v := *t.CSAT
 		c.CSAT = &v

@@ -31,15 +31,16 @@ func badRequest(field, reason string) *apiError {
 }
 
 var statusOf = map[ticketcore.Code]int{
-	ticketcore.CodeInvalid:           http.StatusUnprocessableEntity,
-	ticketcore.CodeBadRequest:        http.StatusBadRequest,
-	ticketcore.CodeNotFound:          http.StatusNotFound,
-	ticketcore.CodeConflict:          http.StatusConflict,
-	ticketcore.CodeIllegalTransition: http.StatusUnprocessableEntity,
-	ticketcore.CodeIdempotencyReuse:  http.StatusUnprocessableEntity,
-	ticketcore.CodeForbidden:         http.StatusForbidden,
-	ticketcore.CodeUnauthorized:      http.StatusUnauthorized,
-	ticketcore.CodePrecondition:      http.StatusPreconditionRequired,
+	ticketcore.CodeInvalid:             http.StatusUnprocessableEntity,
+	ticketcore.CodeBadRequest:          http.StatusBadRequest,
+	ticketcore.CodeNotFound:            http.StatusNotFound,
+	ticketcore.CodeConflict:            http.StatusConflict,
+	ticketcore.CodeIllegalTransition:   http.StatusUnprocessableEntity,
+	ticketcore.CodeChecklistIncomplete: http.StatusUnprocessableEntity,
+	ticketcore.CodeIdempotencyReuse:    http.StatusUnprocessableEntity,
+	ticketcore.CodeForbidden:           http.StatusForbidden,
+	ticketcore.CodeUnauthorized:        http.StatusUnauthorized,
+	ticketcore.CodePrecondition:        http.StatusPreconditionRequired,
 }
 
 // toAPIError maps any error to the API shape; unknown errors become a 500

@@ -205,6 +205,13 @@ func (s *Server) routeTable() []boundRoute {
 		{Route{Method: http.MethodPut, Path: "/api/v1/sla-policies/:id", Roles: managers}, s.putPolicy},
 		{Route{Method: http.MethodDelete, Path: "/api/v1/sla-policies/:id", Roles: managers}, s.deletePolicy},
 		{Route{Method: http.MethodGet, Path: "/api/v1/sla-policies/:id/history", Roles: staff}, s.policyHistory},
+		{Route{Method: http.MethodGet, Path: "/api/v1/checklists", Roles: staff}, s.listChecklists},
+		{Route{Method: http.MethodPost, Path: "/api/v1/checklists", Roles: managers}, s.createChecklist},
+		{Route{Method: http.MethodGet, Path: "/api/v1/checklists/:type", Roles: staff}, s.getChecklist},
+		{Route{Method: http.MethodPut, Path: "/api/v1/checklists/:type", Roles: managers}, s.putChecklist},
+		{Route{Method: http.MethodDelete, Path: "/api/v1/checklists/:type", Roles: managers}, s.deleteChecklist},
+		{Route{Method: http.MethodGet, Path: "/api/v1/checklists/:type/history", Roles: staff}, s.checklistHistory},
+		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/checklist/:item", Roles: workers}, s.check},
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/escalations", Roles: workers}, s.escalate},
 		{Route{Method: http.MethodGet, Path: "/api/v1/tickets/:id/sla", Roles: staff}, s.ticketSLA},
 	}

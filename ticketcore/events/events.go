@@ -94,37 +94,38 @@ type Customer struct {
 // Ticket is the full state of a ticket after a change. The REST API serves
 // the same shape, so what a consumer sees is what an agent sees.
 type Ticket struct {
-	ID            int64          `json:"id"`
-	Version       int64          `json:"version"`
-	ExternalID    string         `json:"external_id,omitempty"`
-	Subject       string         `json:"subject"`
-	Description   string         `json:"description,omitempty"`
-	Type          string         `json:"type"`
-	Category      string         `json:"category,omitempty"`
-	Product       string         `json:"product,omitempty"`
-	Channel       string         `json:"channel"`
-	Urgency       string         `json:"urgency"`
-	Priority      string         `json:"priority"`
-	Status        string         `json:"status"`
-	PendingReason string         `json:"pending_reason,omitempty"`
-	Customer      Customer       `json:"customer"`
-	OrderRef      string         `json:"order_ref,omitempty"`
-	Tags          []string       `json:"tags"`
-	CustomFields  map[string]any `json:"custom_fields"`
-	Assignee      string         `json:"assignee,omitempty"`
-	Team          string         `json:"team,omitempty"`
-	Region        string         `json:"region,omitempty"`
-	Resolution    string         `json:"resolution,omitempty"`
-	SLAPolicy     string         `json:"sla_policy,omitempty"` // the SLA policy by name; empty: the policy named "default"
-	SLABreached   bool           `json:"sla_breached"`
-	ReopenCount   int            `json:"reopen_count"`
-	Links         []Link         `json:"links,omitempty"`        // links to other tickets, in the order they were made
-	CSAT          *CSAT          `json:"csat,omitempty"`         // the customer's latest satisfaction rating
-	RequesterID   int64          `json:"requester_id,omitempty"` // the user (e.g. a client integration) that created it
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	ResolvedAt    *time.Time     `json:"resolved_at,omitempty"`
-	ClosedAt      *time.Time     `json:"closed_at,omitempty"`
+	ID            int64           `json:"id"`
+	Version       int64           `json:"version"`
+	ExternalID    string          `json:"external_id,omitempty"`
+	Subject       string          `json:"subject"`
+	Description   string          `json:"description,omitempty"`
+	Type          string          `json:"type"`
+	Category      string          `json:"category,omitempty"`
+	Product       string          `json:"product,omitempty"`
+	Channel       string          `json:"channel"`
+	Urgency       string          `json:"urgency"`
+	Priority      string          `json:"priority"`
+	Status        string          `json:"status"`
+	PendingReason string          `json:"pending_reason,omitempty"`
+	Customer      Customer        `json:"customer"`
+	OrderRef      string          `json:"order_ref,omitempty"`
+	Tags          []string        `json:"tags"`
+	CustomFields  map[string]any  `json:"custom_fields"`
+	Assignee      string          `json:"assignee,omitempty"`
+	Team          string          `json:"team,omitempty"`
+	Region        string          `json:"region,omitempty"`
+	Resolution    string          `json:"resolution,omitempty"`
+	SLAPolicy     string          `json:"sla_policy,omitempty"` // the SLA policy by name; empty: the policy named "default"
+	SLABreached   bool            `json:"sla_breached"`
+	ReopenCount   int             `json:"reopen_count"`
+	Links         []Link          `json:"links,omitempty"`        // links to other tickets, in the order they were made
+	CSAT          *CSAT           `json:"csat,omitempty"`         // the customer's latest satisfaction rating
+	Checklist     []ChecklistItem `json:"checklist,omitempty"`    // the steps its type requires before resolving
+	RequesterID   int64           `json:"requester_id,omitempty"` // the user (e.g. a client integration) that created it
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	ResolvedAt    *time.Time      `json:"resolved_at,omitempty"`
+	ClosedAt      *time.Time      `json:"closed_at,omitempty"`
 }
 
 // Event is one change of one ticket. Events of a ticket have strictly
@@ -170,6 +171,16 @@ func ParentLink(t string) bool {
 type Link struct {
 	Type     string `json:"type"` // one of LinkTypes
 	TicketID int64  `json:"ticket_id"`
+}
+
+// ChecklistItem is one step of a ticket's checklist.
+type ChecklistItem struct {
+	ID       string     `json:"id"`
+	Title    string     `json:"title"`
+	Required bool       `json:"required"`
+	Done     bool       `json:"done"`
+	DoneBy   string     `json:"done_by,omitempty"`
+	DoneAt   *time.Time `json:"done_at,omitempty"`
 }
 
 // CSAT is a customer satisfaction rating of a ticket.

@@ -469,6 +469,7 @@ func TestContractFieldTables(t *testing.T) {
 		{"Comment", reflect.TypeFor[events.Comment]()},
 		{"Ticket", reflect.TypeFor[events.Ticket]()},
 		{"Customer", reflect.TypeFor[events.Customer]()},
+		{"ChecklistItem", reflect.TypeFor[events.ChecklistItem]()},
 	} {
 		rows := tables[c.section]
 		if len(rows) == 0 {
