@@ -62,6 +62,8 @@ type Service struct {
 	router Router
 	// checklists gives new tickets their type's checklist (SetChecklists).
 	checklists ChecklistSource
+	// approvals holds changes that policies name (SetApprovals).
+	approvals ApprovalSource
 }
 
 // NewService validates the options and returns a service.
@@ -513,6 +515,7 @@ func (s *Service) UpdateWithReason(ctx context.Context, actor Actor, id, expecte
 		return nil, err
 	}
 	var out *Ticket
+	var held *events.Approval
 	err = s.inTx(ctx, func(tx Tx) error {
 		old, err := s.loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
@@ -549,12 +552,25 @@ func (s *Service) UpdateWithReason(ctx context.Context, actor Actor, id, expecte
 			out = old // nothing changed: no version bump, no event
 			return nil
 		}
+		if src == events.SourceAPI {
+			a, kept, err := s.hold(ctx, tx, actor, old, t, "update", p)
+			if err != nil {
+				return err
+			}
+			if a != nil {
+				out, held = kept, a
+				return nil
+			}
+		}
 		if err := s.write(ctx, tx, actor, old, t, events.TicketUpdated, src, reason, s.now(), eventExtra{}); err != nil {
 			return err
 		}
 		out = t
 		return nil
 	})
+	if err == nil && held != nil {
+		return out, &ApprovalRequired{Approval: *held}
+	}
 	return out, err
 }
 
@@ -562,6 +578,7 @@ func (s *Service) UpdateWithReason(ctx context.Context, actor Actor, id, expecte
 // version check (transitions are intents, not edits of a seen state).
 func (s *Service) Transition(ctx context.Context, actor Actor, id, expectedVersion int64, in TransitionInput) (*Ticket, error) {
 	var out *Ticket
+	var held *events.Approval
 	err := s.inTx(ctx, func(tx Tx) error {
 		old, err := s.loadForChange(ctx, tx, id, expectedVersion)
 		if err != nil {
@@ -585,12 +602,23 @@ func (s *Service) Transition(ctx context.Context, actor Actor, id, expectedVersi
 		if in.Resolution != "" {
 			t.Resolution = in.Resolution
 		}
+		a, kept, err := s.hold(ctx, tx, actor, old, t, "transition", in)
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			out, held = kept, a
+			return nil
+		}
 		if err := s.write(ctx, tx, actor, old, t, events.TicketStatusChanged, events.SourceAPI, in.Comment, now, eventExtra{}); err != nil {
 			return err
 		}
 		out = t
 		return nil
 	})
+	if err == nil && held != nil {
+		return out, &ApprovalRequired{Approval: *held}
+	}
 	return out, err
 }
 
@@ -750,6 +778,7 @@ func cloneTicket(t *Ticket) *Ticket {
 	}
 	c.Links = slices.Clone(t.Links)
 	c.Checklist = slices.Clone(t.Checklist) // items hold DoneAt pointers, which are never written through
+	c.Approvals = slices.Clone(t.Approvals)
 	if t.CSAT != nil {
 		v := *t.CSAT
 		c.CSAT = &v

@@ -77,7 +77,8 @@ func openApp(ctx context.Context, cfg config.Config, stderr io.Writer) (*app, er
 		st.Close()
 		return nil, usagef("configuration: %v", err)
 	}
-	svc.SetChecklists(st) // checklist templates are settings of the store
+	svc.SetChecklists(st) // checklist templates and approval policies are settings of the store
+	svc.SetApprovals(st)
 	return &app{cfg: cfg, log: log, store: st, svc: svc, auth: auth.NewService(st, cfg.HTTP.SessionTTL)}, nil
 }
 

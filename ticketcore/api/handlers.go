@@ -159,7 +159,7 @@ func (s *Server) patchTicket(c echo.Context) error {
 		update = s.opts.Desk.Update // the assignee "auto" re-routes the ticket
 	}
 	t, err := update(c.Request().Context(), actorOf(c), id, version, p)
-	if err != nil {
+	if held, err := s.heldOr(c, t, err); held || err != nil {
 		return err
 	}
 	return s.changed(c, "update", http.StatusOK, t)
@@ -179,7 +179,7 @@ func (s *Server) transition(c echo.Context) error {
 			Fields: map[string]string{"to": "is required"}}
 	}
 	t, err := s.svc.Transition(c.Request().Context(), actorOf(c), id, version, in)
-	if err != nil {
+	if held, err := s.heldOr(c, t, err); held || err != nil {
 		return err
 	}
 	return s.changed(c, "transition", http.StatusOK, t)

@@ -121,6 +121,7 @@ type Ticket struct {
 	Links         []Link          `json:"links,omitempty"`        // links to other tickets, in the order they were made
 	CSAT          *CSAT           `json:"csat,omitempty"`         // the customer's latest satisfaction rating
 	Checklist     []ChecklistItem `json:"checklist,omitempty"`    // the steps its type requires before resolving
+	Approvals     []Approval      `json:"approvals,omitempty"`    // changes held for approval, and their outcome
 	RequesterID   int64           `json:"requester_id,omitempty"` // the user (e.g. a client integration) that created it
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
@@ -181,6 +182,31 @@ type ChecklistItem struct {
 	Done     bool       `json:"done"`
 	DoneBy   string     `json:"done_by,omitempty"`
 	DoneAt   *time.Time `json:"done_at,omitempty"`
+}
+
+// Approval is a change to a ticket that an approval policy held until
+// approvers decide; the change is applied when it is approved.
+type Approval struct {
+	ID          string             `json:"id"`
+	Policy      string             `json:"policy"`
+	Status      string             `json:"status"` // pending, approved or rejected
+	Action      string             `json:"action"` // update or transition
+	Request     json.RawMessage    `json:"request"`
+	Summary     string             `json:"summary"`
+	Approvers   []string           `json:"approvers"` // roles (role:manager) and logins allowed to decide
+	Needed      int                `json:"needed"`
+	RequestedBy string             `json:"requested_by"`
+	RequestedAt time.Time          `json:"requested_at"`
+	Decisions   []ApprovalDecision `json:"decisions,omitempty"`
+	DecidedAt   *time.Time         `json:"decided_at,omitempty"`
+}
+
+// ApprovalDecision is one approver's verdict.
+type ApprovalDecision struct {
+	By      string    `json:"by"`
+	Approve bool      `json:"approve"`
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // CSAT is a customer satisfaction rating of a ticket.

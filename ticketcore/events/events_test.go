@@ -470,6 +470,8 @@ func TestContractFieldTables(t *testing.T) {
 		{"Ticket", reflect.TypeFor[events.Ticket]()},
 		{"Customer", reflect.TypeFor[events.Customer]()},
 		{"ChecklistItem", reflect.TypeFor[events.ChecklistItem]()},
+		{"Approval", reflect.TypeFor[events.Approval]()},
+		{"ApprovalDecision", reflect.TypeFor[events.ApprovalDecision]()},
 	} {
 		rows := tables[c.section]
 		if len(rows) == 0 {
