@@ -64,6 +64,8 @@ type Service struct {
 	checklists ChecklistSource
 	// approvals holds changes that policies name (SetApprovals).
 	approvals ApprovalSource
+	// loop signs customer links and verifies closes (SetLoop).
+	loop *LoopOptions
 }
 
 // NewService validates the options and returns a service.
@@ -577,6 +579,16 @@ func (s *Service) UpdateWithReason(ctx context.Context, actor Actor, id, expecte
 // Transition moves a ticket along the workflow. expectedVersion 0 skips the
 // version check (transitions are intents, not edits of a seen state).
 func (s *Service) Transition(ctx context.Context, actor Actor, id, expectedVersion int64, in TransitionInput) (*Ticket, error) {
+	if st, ok := s.opts.Workflow.State(in.To); ok && st.Kind == KindClosed && s.loop != nil && s.loop.Verifier != nil {
+		// Outside the transaction: the check is a remote call.
+		cur, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.loop.Verifier.VerifyClose(ctx, cur); err != nil {
+			return nil, &Error{Code: CodeNotVerified, Message: "the close verification did not agree: " + err.Error()}
+		}
+	}
 	var out *Ticket
 	var held *events.Approval
 	err := s.inTx(ctx, func(tx Tx) error {

@@ -79,7 +79,12 @@ func openApp(ctx context.Context, cfg config.Config, stderr io.Writer) (*app, er
 	}
 	svc.SetChecklists(st) // checklist templates and approval policies are settings of the store
 	svc.SetApprovals(st)
-	return &app{cfg: cfg, log: log, store: st, svc: svc, auth: auth.NewService(st, cfg.HTTP.SessionTTL)}, nil
+	a := &app{cfg: cfg, log: log, store: st, svc: svc, auth: auth.NewService(st, cfg.HTTP.SessionTTL)}
+	if err := setLoop(ctx, a); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

@@ -130,6 +130,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go maintain(ctx, a)
+	go autoClose(ctx, a)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -179,6 +179,14 @@ type TicketsConfig struct {
 	CustomerTiers []string `yaml:"customer_tiers"`
 	// RequireCustomer refuses API-created tickets without a customer identity.
 	RequireCustomer bool `yaml:"require_customer"`
+	// AutoCloseAfter closes tickets resolved this long ago; 0 never does.
+	AutoCloseAfter time.Duration `yaml:"auto_close_after"`
+	// CustomerLinkTTL is how long the confirmation and survey links sent to
+	// customers work.
+	CustomerLinkTTL time.Duration `yaml:"customer_link_ttl"`
+	// CloseVerificationURL, when set, must answer {"ok": true} to a POST of
+	// the ticket before any close.
+	CloseVerificationURL string `yaml:"close_verification_url"`
 	// Workflow is the ticket status state machine; nil means the built-in
 	// default (new, open, pending, resolved, closed). File only: it has no
 	// environment variable or flag.
@@ -237,6 +245,8 @@ func Default() Config {
 			Types:           []string{"question", "incident", "problem", "request", "complaint"},
 			CustomerTiers:   []string{"standard", "premium", "vip", "enterprise"},
 			RequireCustomer: true,
+			AutoCloseAfter:  72 * time.Hour,
+			CustomerLinkTTL: 14 * 24 * time.Hour,
 		},
 	}
 }

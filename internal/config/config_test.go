@@ -419,6 +419,9 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 		"analytics.spike_watch.tz":         "DESKMINE_ANALYTICS__SPIKE_WATCH__TZ",
 		"analytics.spike_watch.lookback":   "DESKMINE_ANALYTICS__SPIKE_WATCH__LOOKBACK",
 		"kb.dsn":                           "DESKMINE_KB__DSN",
+		"tickets.auto_close_after":         "DESKMINE_TICKETS__AUTO_CLOSE_AFTER",
+		"tickets.customer_link_ttl":        "DESKMINE_TICKETS__CUSTOMER_LINK_TTL",
+		"tickets.close_verification_url":   "DESKMINE_TICKETS__CLOSE_VERIFICATION_URL",
 		"kb.index":                         "DESKMINE_KB__INDEX",
 		"kb.mine_interval":                 "DESKMINE_KB__MINE_INTERVAL",
 		"kb.min_group":                     "DESKMINE_KB__MIN_GROUP",
@@ -561,6 +564,13 @@ func TestValidate(t *testing.T) {
 		{"no spike dimensions", func(c *Config) { c.Analytics.SpikeWatch.Dimensions, c.Analytics.SpikeWatch.TZ = nil, "Local" }, []string{
 			"analytics.spike_watch.dimensions: must not be empty; allowed: agent",
 			`analytics.spike_watch.tz: "Local" is not an IANA time zone`,
+		}},
+		{"bad closed loop", func(c *Config) {
+			c.Tickets.AutoCloseAfter, c.Tickets.CustomerLinkTTL, c.Tickets.CloseVerificationURL = -time.Hour, time.Minute, "ftp://x"
+		}, []string{
+			"tickets.auto_close_after: must not be negative, got -1h0m0s",
+			"tickets.customer_link_ttl: must be at least 1h, got 1m0s",
+			"tickets.close_verification_url: must be an http:// or https:// URL",
 		}},
 		{"kb on demand, auto apply", func(c *Config) { c.KB.MineInterval, c.KB.AutoApplyConfidence = 0, 0.9 }, nil},
 		{"bad kb", func(c *Config) {

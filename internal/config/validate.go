@@ -44,6 +44,18 @@ func (c Config) Validate() error {
 
 	p.addErr("store.dsn", checkDSN(c.Store.DSN))
 
+	if c.Tickets.AutoCloseAfter < 0 {
+		p.add("tickets.auto_close_after", fmt.Sprintf("must not be negative, got %s", c.Tickets.AutoCloseAfter))
+	}
+	if c.Tickets.CustomerLinkTTL < time.Hour {
+		p.add("tickets.customer_link_ttl", fmt.Sprintf("must be at least 1h, got %s", c.Tickets.CustomerLinkTTL))
+	}
+	if u := c.Tickets.CloseVerificationURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			p.add("tickets.close_verification_url", "must be an http:// or https:// URL")
+		}
+	}
+
 	p.addErr("kb.dsn", checkDSN(c.KB.DSN))
 	if c.KB.MineInterval < 0 {
 		p.add("kb.mine_interval", fmt.Sprintf("must not be negative, got %s", c.KB.MineInterval))
