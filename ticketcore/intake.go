@@ -155,7 +155,9 @@ func (s *Service) threadOf(ctx context.Context, tx Tx, in Inbound) (*Ticket, err
 // sameCustomer reports whether the message's sender is the ticket's
 // customer, by any identity both have.
 func sameCustomer(t *Ticket, c CustomerInput) bool {
-	eq := func(a, b string) bool { return a != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
+	eq := func(a, b string) bool {
+		return a != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	}
 	return eq(t.Customer.Email, c.Email) || eq(t.Customer.Phone, c.Phone) || eq(t.Customer.ExternalID, c.ExternalID)
 }
 
