@@ -22,12 +22,18 @@ func (s *Server) checklistKind() slaKind {
 		}}
 }
 
-func (s *Server) listChecklists(c echo.Context) error   { return s.listSLASettings(c, s.checklistKind()) }
-func (s *Server) getChecklist(c echo.Context) error     { return s.getSLASetting(c, s.checklistKind()) }
-func (s *Server) createChecklist(c echo.Context) error  { return s.createSLASetting(c, s.checklistKind()) }
-func (s *Server) putChecklist(c echo.Context) error     { return s.replaceSLASetting(c, s.checklistKind()) }
-func (s *Server) deleteChecklist(c echo.Context) error  { return s.deleteSLASetting(c, s.checklistKind()) }
-func (s *Server) checklistHistory(c echo.Context) error { return s.slaSettingHistory(c, s.checklistKind()) }
+func (s *Server) listChecklists(c echo.Context) error { return s.listSLASettings(c, s.checklistKind()) }
+func (s *Server) getChecklist(c echo.Context) error   { return s.getSLASetting(c, s.checklistKind()) }
+func (s *Server) createChecklist(c echo.Context) error {
+	return s.createSLASetting(c, s.checklistKind())
+}
+func (s *Server) putChecklist(c echo.Context) error { return s.replaceSLASetting(c, s.checklistKind()) }
+func (s *Server) deleteChecklist(c echo.Context) error {
+	return s.deleteSLASetting(c, s.checklistKind())
+}
+func (s *Server) checklistHistory(c echo.Context) error {
+	return s.slaSettingHistory(c, s.checklistKind())
+}
 
 // check ticks or unticks one step of a ticket's checklist: POST
 // /api/v1/tickets/:id/checklist/:item {"done": true}.

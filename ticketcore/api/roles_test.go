@@ -20,6 +20,7 @@ var expectedRoles = map[string]string{
 	"POST /api/v1/auth/login":                      "public",
 	"POST /api/v1/public/confirm":                  "public",
 	"POST /api/v1/intake/hook/:source":             "public",
+	"POST /api/v1/intake/email":                    "admin client",
 	"GET /api/v1/intake-sources":                   "admin",
 	"POST /api/v1/intake-sources":                  "admin",
 	"GET /api/v1/intake-sources/:name":             "admin",

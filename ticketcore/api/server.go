@@ -209,6 +209,7 @@ func (s *Server) routeTable() []boundRoute {
 		{Route{Method: http.MethodDelete, Path: "/api/v1/sla-policies/:id", Roles: managers}, s.deletePolicy},
 		{Route{Method: http.MethodGet, Path: "/api/v1/sla-policies/:id/history", Roles: staff}, s.policyHistory},
 		{Route{Method: http.MethodGet, Path: "/api/v1/tickets/:id/customer-links", Roles: workers}, s.customerLinks},
+		{Route{Method: http.MethodPost, Path: "/api/v1/intake/email", Roles: []auth.Role{auth.RoleAdmin, auth.RoleClient}}, s.receiveMail},
 		{Route{Method: http.MethodGet, Path: "/api/v1/intake-sources", Roles: adminOnly}, s.listIntakeSources},
 		{Route{Method: http.MethodPost, Path: "/api/v1/intake-sources", Roles: adminOnly}, s.createIntakeSource},
 		{Route{Method: http.MethodGet, Path: "/api/v1/intake-sources/:name", Roles: adminOnly}, s.getIntakeSource},
