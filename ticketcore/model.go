@@ -104,6 +104,15 @@ type Actor struct {
 
 func (a Actor) event() events.Actor { return events.Actor{ID: a.UserID, Name: a.Name, Role: a.Role} }
 
+// TicketComment is a public reply or an internal note as stored.
+type TicketComment struct {
+	ID     int64        `json:"id"`
+	Author events.Actor `json:"author"`
+	Body   string       `json:"body"`
+	Public bool         `json:"public"`
+	At     time.Time    `json:"at"`
+}
+
 // HistoryEntry is one audited change of a ticket.
 type HistoryEntry struct {
 	Version int64           `json:"version"`
@@ -152,6 +161,9 @@ type Store interface {
 	GetTicket(ctx context.Context, id int64) (*Ticket, error)
 	ListTickets(ctx context.Context, q ListQuery) (ListPage, error)
 	History(ctx context.Context, ticketID int64) ([]HistoryEntry, error)
+	// Comments lists a ticket's comments, oldest first; publicOnly leaves
+	// internal notes out.
+	Comments(ctx context.Context, ticketID int64, publicOnly bool) ([]TicketComment, error)
 	Events(ctx context.Context, after int64, limit int) ([]events.Event, error)
 	GetCustomer(ctx context.Context, id int64) (*Customer, error)
 	CustomerTickets(ctx context.Context, customerID int64, limit int) ([]Ticket, error)

@@ -221,6 +221,15 @@ func (s *Service) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	return s.store.ListTickets(ctx, q)
 }
 
+// Comments lists a ticket's replies and, unless publicOnly, its internal
+// notes, oldest first.
+func (s *Service) Comments(ctx context.Context, id int64, publicOnly bool) ([]TicketComment, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.Comments(ctx, id, publicOnly)
+}
+
 // History returns a ticket's audit trail, oldest first.
 func (s *Service) History(ctx context.Context, id int64) ([]HistoryEntry, error) {
 	if _, err := s.Get(ctx, id); err != nil {

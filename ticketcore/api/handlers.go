@@ -418,3 +418,26 @@ func (s *Server) revokeToken(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// listComments answers GET /api/v1/tickets/:id/comments: the replies and
+// notes, oldest first. Client integrations see their own tickets' public
+// replies only; the internal notes are left out by the query itself.
+func (s *Server) listComments(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	t, err := s.svc.Get(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := visible(c, t); err != nil {
+		return err
+	}
+	publicOnly := currentUser(c).Role == auth.RoleClient
+	list, err := s.svc.Comments(c.Request().Context(), id, publicOnly)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"ticket_id": id, "comments": list})
+}

@@ -40,6 +40,7 @@ var expectedRoles = map[string]string{
 	"DELETE /api/v1/tickets/:id/links":             "admin manager agent",
 	"PUT /api/v1/tickets/:id/csat":                 "admin manager agent client",
 	"GET /api/v1/tickets/:id/history":              "admin manager agent reviewer",
+	"GET /api/v1/tickets/:id/comments":             "admin manager agent reviewer client",
 	"GET /api/v1/events":                           "admin manager",
 	"GET /api/v1/customers/:id":                    "admin manager agent",
 	"GET /api/v1/workflow":                         "admin manager agent reviewer client",

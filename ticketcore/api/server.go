@@ -155,6 +155,7 @@ func (s *Server) routeTable() []boundRoute {
 		{Route{Method: http.MethodPatch, Path: "/api/v1/tickets/:id", Roles: workers}, s.patchTicket},
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/transitions", Roles: workers}, s.transition},
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/comments", Roles: creators}, s.comment},
+		{Route{Method: http.MethodGet, Path: "/api/v1/tickets/:id/comments", Roles: everyone}, s.listComments},
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/links", Roles: workers}, s.link},
 		{Route{Method: http.MethodDelete, Path: "/api/v1/tickets/:id/links", Roles: workers}, s.unlink},
 		{Route{Method: http.MethodPut, Path: "/api/v1/tickets/:id/csat", Roles: creators}, s.rateCSAT},

@@ -75,6 +75,12 @@ INSERT INTO comments (ticket_id, author_id, author_name, body, public, created_a
 VALUES (?, ?, ?, ?, ?, ?)
 RETURNING id;
 
+-- name: list-comments
+-- publicOnly (the second argument) leaves internal notes out.
+SELECT id, author_id, author_name, body, public, created_at FROM comments
+WHERE ticket_id = ? AND (public = TRUE OR ? = FALSE)
+ORDER BY id;
+
 -- name: field-defs
 SELECT def FROM field_defs ORDER BY name;
 

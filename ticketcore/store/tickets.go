@@ -306,6 +306,27 @@ func (s *Store) History(ctx context.Context, ticketID int64) ([]ticketcore.Histo
 	return out, rows.Err()
 }
 
+// Comments returns a ticket's replies and notes, oldest first; publicOnly
+// leaves the internal notes out, in the query itself.
+func (s *Store) Comments(ctx context.Context, ticketID int64, publicOnly bool) ([]ticketcore.TicketComment, error) {
+	rows, err := s.reader("list-comments").QueryContext(ctx, ticketID, publicOnly)
+	if err != nil {
+		return nil, fmt.Errorf("query comments: %w", err)
+	}
+	defer rows.Close()
+	out := []ticketcore.TicketComment{}
+	for rows.Next() {
+		var c ticketcore.TicketComment
+		var at int64
+		if err := rows.Scan(&c.ID, &c.Author.ID, &c.Author.Name, &c.Body, &c.Public, &at); err != nil {
+			return nil, err
+		}
+		c.At = fromMicros(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // Events returns up to limit events with seq > after, in seq order.
 func (s *Store) Events(ctx context.Context, after int64, limit int) ([]events.Event, error) {
 	rows, err := s.reader("events-after").QueryContext(ctx, after, limit)
