@@ -297,7 +297,7 @@ func (s *Service) Decide(ctx context.Context, actor Actor, id int64, approvalID 
 		case approvals >= a.Needed:
 			a.Status, a.DecidedAt = ApprovalApproved, &now
 			reason += "approved by " + actor.Name
-			if typ, err = s.applyHeld(ctx, t, a, defs, now); err != nil {
+			if typ, err = s.applyHeld(ctx, tx, t, a, defs, now); err != nil {
 				return err
 			}
 		default:
@@ -334,7 +334,7 @@ func mayDecide(actor Actor, a events.Approval) error {
 
 // applyHeld applies an approved change to t as its request said, with the
 // checks the change would have had; it returns the event type.
-func (s *Service) applyHeld(ctx context.Context, t *Ticket, a events.Approval, defs map[string]FieldDef, now time.Time) (events.Type, error) {
+func (s *Service) applyHeld(ctx context.Context, tx Tx, t *Ticket, a events.Approval, defs map[string]FieldDef, now time.Time) (events.Type, error) {
 	switch a.Action {
 	case "update":
 		var p Patch
@@ -370,6 +370,9 @@ func (s *Service) applyHeld(ctx context.Context, t *Ticket, a events.Approval, d
 			return "", err
 		}
 		if err := s.checklistBlocks(t, in.To); err != nil {
+			return "", err
+		}
+		if err := s.subticketsBlock(ctx, tx, t, in.To); err != nil {
 			return "", err
 		}
 		s.setStatus(t, in.To, in.PendingReason, now)

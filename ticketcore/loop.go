@@ -225,6 +225,9 @@ func (s *Service) transitionAt(ctx context.Context, actor Actor, t *Ticket, to, 
 		if err := s.checklistBlocks(old, to); err != nil {
 			return err
 		}
+		if err := s.subticketsBlock(ctx, tx, old, to); err != nil {
+			return err
+		}
 		nt := cloneTicket(old)
 		now := s.now()
 		s.setStatus(nt, to, "", now)

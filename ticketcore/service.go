@@ -611,6 +611,9 @@ func (s *Service) Transition(ctx context.Context, actor Actor, id, expectedVersi
 		if err := s.checklistBlocks(old, in.To); err != nil {
 			return err
 		}
+		if err := s.subticketsBlock(ctx, tx, old, in.To); err != nil {
+			return err
+		}
 		fe := fieldErrors{}
 		checkText(fe, "comment", in.Comment, 2000, false)
 		checkText(fe, "resolution", in.Resolution, maxResolution, false)

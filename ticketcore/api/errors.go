@@ -38,6 +38,7 @@ var statusOf = map[ticketcore.Code]int{
 	ticketcore.CodeIllegalTransition:   http.StatusUnprocessableEntity,
 	ticketcore.CodeChecklistIncomplete: http.StatusUnprocessableEntity,
 	ticketcore.CodeLinkInvalid:         http.StatusBadRequest,
+	ticketcore.CodeSubticketsOpen:      http.StatusUnprocessableEntity,
 	ticketcore.CodeLinkGone:            http.StatusGone,
 	ticketcore.CodeNotVerified:         http.StatusConflict,
 	ticketcore.CodeIdempotencyReuse:    http.StatusUnprocessableEntity,

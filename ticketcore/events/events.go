@@ -160,7 +160,15 @@ const (
 	LinkRelatedTo   = "related_to"
 )
 
-// LinkTypes lists the link types in documentation order.
+// Sub-ticket links: a parent splits work into sub-tickets for other teams
+// and waits for them. They are made by creating a sub-ticket, never by
+// hand, and are not chain links (a sub-ticket is not a recurrence).
+const (
+	LinkSubtaskOf = "subtask_of" // on the sub-ticket: its parent
+	LinkSubtask   = "subtask"    // on the parent: one of its sub-tickets
+)
+
+// LinkTypes lists the link types agents make by hand, in documentation order.
 var LinkTypes = []string{LinkDuplicateOf, LinkFollowUpOf, LinkCausedBy, LinkRelatedTo}
 
 // ParentLink reports whether a link of type t names the parent of its ticket.
