@@ -31,6 +31,9 @@ type Inbound struct {
 	// NewThread is the external id a new ticket gets, so later messages of
 	// the conversation find it.
 	NewThread string
+	// Attachments are files of the message already stored (public: the
+	// customer sent them).
+	Attachments []events.Attachment
 }
 
 // Received says what Receive did.
@@ -54,6 +57,9 @@ func (s *Service) Receive(ctx context.Context, actor Actor, in Inbound) (*Receiv
 	fe := fieldErrors{}
 	checkText(fe, "body", body, maxDescription, true)
 	checkText(fe, "dedup_key", in.DedupKey, 200, true)
+	for _, a := range in.Attachments {
+		checkAttachment(fe, a)
+	}
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
@@ -71,6 +77,10 @@ func (s *Service) Receive(ctx context.Context, actor Actor, in Inbound) (*Receiv
 	if draft.Checklist, err = s.checklistFor(ctx, draft.Type); err != nil {
 		return nil, err
 	}
+	for i := range in.Attachments {
+		in.Attachments[i].Public, in.Attachments[i].By, in.Attachments[i].At = true, actor.Name, now
+	}
+	draft.Attachments = in.Attachments
 	var out *Received
 	err = s.inTx(ctx, func(tx Tx) error {
 		out = &Received{}
@@ -92,7 +102,7 @@ func (s *Service) Receive(ctx context.Context, actor Actor, in Inbound) (*Receiv
 		}
 		var t *Ticket
 		if existing != nil {
-			t, out.Reopened, err = s.reply(ctx, tx, actor, existing, body, now)
+			t, out.Reopened, err = s.reply(ctx, tx, actor, existing, body, in.Attachments, now)
 		} else {
 			t = cloneTicket(draft)
 			if err = s.linkCustomer(ctx, tx, t, in.Customer, now); err == nil {
@@ -163,12 +173,16 @@ func sameCustomer(t *Ticket, c CustomerInput) bool {
 
 // reply adds the customer's message as a public comment; on a resolved or
 // closed ticket it also reopens it, in the same event.
-func (s *Service) reply(ctx context.Context, tx Tx, actor Actor, old *Ticket, body string, now time.Time) (*Ticket, bool, error) {
+func (s *Service) reply(ctx context.Context, tx Tx, actor Actor, old *Ticket, body string, files []events.Attachment, now time.Time) (*Ticket, bool, error) {
 	c := &events.Comment{Body: body, Public: true}
 	if err := tx.InsertComment(ctx, old.ID, c, actor.event(), now); err != nil {
 		return nil, false, fmt.Errorf("insert comment: %w", err)
 	}
 	t := cloneTicket(old)
+	for _, a := range files {
+		a.CommentID = c.ID
+		t.Attachments = append(t.Attachments, a)
+	}
 	reopened := false
 	reason := ""
 	if st, _ := s.opts.Workflow.State(old.Status); st.Kind == KindResolved || st.Kind == KindClosed {

@@ -803,6 +803,7 @@ func cloneTicket(t *Ticket) *Ticket {
 	c.Links = slices.Clone(t.Links)
 	c.Checklist = slices.Clone(t.Checklist) // items hold DoneAt pointers, which are never written through
 	c.Approvals = slices.Clone(t.Approvals)
+	c.Attachments = slices.Clone(t.Attachments)
 	if t.CSAT != nil {
 		v := *t.CSAT
 		c.CSAT = &v

@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
 	"github.com/deskmine/deskmine/analytics/httpapi"
 	"github.com/deskmine/deskmine/ticketcore/api"
+	"github.com/deskmine/deskmine/ticketcore/attach"
 	"github.com/deskmine/deskmine/ticketcore/auth"
 	"github.com/deskmine/deskmine/ticketcore/desk"
 )
@@ -103,7 +105,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	extra = append(extra, kbExtra...)
-	srv := api.New(a.svc, a.auth, notes.options(api.Options{MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
+	files, err := attach.Open(filepath.Join(cfg.Data, "attachments"), attach.Limits{})
+	if err != nil {
+		an.Close()
+		return fmt.Errorf("open attachment store: %w", err)
+	}
+	srv := api.New(a.svc, a.auth, notes.options(api.Options{Attachments: files, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
 		Logger: a.log, Ready: a.store.Ping, Desk: d, SLA: clocks.clocks, SLASettings: a.store, Extra: extra}))
 	srv.Registry().MustRegister(notes.stats)
 	stream, err := startStream(ctx, a, srv.Registry(), an)

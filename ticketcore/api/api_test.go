@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/deskmine/deskmine/ticketcore/attach"
 	"io"
 	"log/slog"
 	"net/http"
@@ -68,7 +69,12 @@ func newEnvOpts(t *testing.T, b testdb.Backend, withSLA bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st, Desk: d, SLA: clocks, SLASettings: st, Extra: fakeAnalytics()}
+	files, err := attach.Open(t.TempDir(), attach.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := api.Options{Ready: st.Ping, Notifier: notes, Webhooks: st, Desk: d, SLA: clocks, SLASettings: st, Extra: fakeAnalytics(),
+		Attachments: files}
 	if !withSLA {
 		opts.SLA, opts.SLASettings = nil, nil
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/deskmine/deskmine/ticketcore"
+	"github.com/deskmine/deskmine/ticketcore/events"
 	"github.com/deskmine/deskmine/ticketcore/mailin"
 )
 
@@ -62,9 +64,18 @@ func (s *Server) receiveMail(c echo.Context) error {
 	if id, ok := mailin.TicketRef(m.Subject); ok && in.TicketID == 0 {
 		in.TicketID = id
 	}
-	for _, a := range m.Attachments {
-		if !a.Inline {
-			in.Body += "\n[attachment: " + a.Filename + ", " + a.ContentType + "]"
+	// The mail's files are kept with the ticket; one the attachment policy
+	// refuses (a program, a macro document) is named in the message
+	// instead, so the agent knows it was sent.
+	if store := s.opts.Attachments; store != nil {
+		for _, a := range m.Attachments {
+			blob, err := store.Put(c.Request().Context(), a.Filename, bytes.NewReader(a.Data))
+			if err != nil {
+				in.Body += "\n[attachment not kept: " + a.Filename + ": " + attachErr(err).Error() + "]"
+				continue
+			}
+			in.Attachments = append(in.Attachments, events.Attachment{SHA256: blob.SHA256, Filename: blob.Filename,
+				ContentType: blob.ContentType, Kind: blob.Kind, Size: blob.Size})
 		}
 	}
 	r, err := s.svc.Receive(c.Request().Context(), ticketcore.Actor{Name: "mail-in", Role: "system"}, in)

@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"github.com/deskmine/deskmine/ticketcore/attach"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -30,6 +31,8 @@ var openAPIDoc []byte
 
 // Options configure the API server.
 type Options struct {
+	// Attachments stores ticket files; nil answers the attachment routes 404.
+	Attachments   *attach.Store
 	MaxBodyBytes  int64
 	SecureCookies bool
 	Logger        *slog.Logger
@@ -156,6 +159,9 @@ func (s *Server) routeTable() []boundRoute {
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/transitions", Roles: workers}, s.transition},
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/comments", Roles: creators}, s.comment},
 		{Route{Method: http.MethodGet, Path: "/api/v1/tickets/:id/comments", Roles: everyone}, s.listComments},
+		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/attachments", Roles: creators}, s.addAttachment},
+		{Route{Method: http.MethodGet, Path: "/api/v1/tickets/:id/attachments", Roles: everyone}, s.listAttachments},
+		{Route{Method: http.MethodGet, Path: "/api/v1/tickets/:id/attachments/:sha", Roles: everyone}, s.getAttachment},
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/subtickets", Roles: workers}, s.createSubticket},
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/handoff", Roles: workers}, s.handoff},
 		{Route{Method: http.MethodPost, Path: "/api/v1/tickets/:id/merge", Roles: workers}, s.merge},

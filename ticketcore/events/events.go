@@ -122,6 +122,7 @@ type Ticket struct {
 	CSAT          *CSAT           `json:"csat,omitempty"`         // the customer's latest satisfaction rating
 	Checklist     []ChecklistItem `json:"checklist,omitempty"`    // the steps its type requires before resolving
 	Approvals     []Approval      `json:"approvals,omitempty"`    // changes held for approval, and their outcome
+	Attachments   []Attachment    `json:"attachments,omitempty"`  // files on the ticket, oldest first
 	RequesterID   int64           `json:"requester_id,omitempty"` // the user (e.g. a client integration) that created it
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
@@ -180,6 +181,19 @@ func ParentLink(t string) bool {
 type Link struct {
 	Type     string `json:"type"` // one of LinkTypes
 	TicketID int64  `json:"ticket_id"`
+}
+
+// Attachment is a file on a ticket; its content is stored by SHA256.
+type Attachment struct {
+	SHA256      string    `json:"sha256"`
+	Filename    string    `json:"filename"`
+	ContentType string    `json:"content_type"` // detected from the content
+	Kind        string    `json:"kind"`         // image, document, spreadsheet, presentation, pdf, archive, email, text, other
+	Size        int64     `json:"size"`
+	Public      bool      `json:"public"`               // false: staff only, like an internal note
+	CommentID   int64     `json:"comment_id,omitempty"` // the reply or note it came with
+	By          string    `json:"by"`
+	At          time.Time `json:"at"`
 }
 
 // ChecklistItem is one step of a ticket's checklist.

@@ -471,6 +471,7 @@ func TestContractFieldTables(t *testing.T) {
 		{"Customer", reflect.TypeFor[events.Customer]()},
 		{"ChecklistItem", reflect.TypeFor[events.ChecklistItem]()},
 		{"Approval", reflect.TypeFor[events.Approval]()},
+		{"Attachment", reflect.TypeFor[events.Attachment]()},
 		{"ApprovalDecision", reflect.TypeFor[events.ApprovalDecision]()},
 	} {
 		rows := tables[c.section]
