@@ -121,6 +121,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := know.start(ctx, a, srv.Registry(), cfg.KB.MineInterval); err != nil {
 		return err
 	}
+	stopMail, err := startMailOut(ctx, a, srv.Registry())
+	if err != nil {
+		return err
+	}
+	if stopMail != nil {
+		defer stopMail() // before the store closes
+	}
 	spikes, err := startSpikeWatch(ctx, a, an, notes.notifier)
 	if err != nil {
 		return err

@@ -64,6 +64,21 @@ type Config struct {
 	Analytics AnalyticsConfig `yaml:"analytics"`
 	// KB configures the knowledge base: search index, prediction, miner.
 	KB KBConfig `yaml:"kb"`
+	// Mail configures the mail Deskmine sends customers.
+	Mail MailConfig `yaml:"mail"`
+}
+
+// MailConfig configures outgoing mail: agents' public replies and the
+// resolution mail with the confirmation and survey links.
+type MailConfig struct {
+	// SMTPAddr is the relay's host:port; empty sends no mail.
+	SMTPAddr string `yaml:"smtp_addr"`
+	// From is the support address mail comes from and replies go to.
+	From string `yaml:"from"`
+	// Domain is the domain of Deskmine's Message-IDs (answers thread by them).
+	Domain string `yaml:"domain"`
+	// PublicURL is where customers open the confirmation and survey links.
+	PublicURL string `yaml:"public_url"`
 }
 
 // KBConfig configures the knowledge base.

@@ -419,6 +419,10 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 		"analytics.spike_watch.tz":         "DESKMINE_ANALYTICS__SPIKE_WATCH__TZ",
 		"analytics.spike_watch.lookback":   "DESKMINE_ANALYTICS__SPIKE_WATCH__LOOKBACK",
 		"kb.dsn":                           "DESKMINE_KB__DSN",
+		"mail.smtp_addr":                   "DESKMINE_MAIL__SMTP_ADDR",
+		"mail.from":                        "DESKMINE_MAIL__FROM",
+		"mail.domain":                      "DESKMINE_MAIL__DOMAIN",
+		"mail.public_url":                  "DESKMINE_MAIL__PUBLIC_URL",
 		"tickets.auto_close_after":         "DESKMINE_TICKETS__AUTO_CLOSE_AFTER",
 		"tickets.customer_link_ttl":        "DESKMINE_TICKETS__CUSTOMER_LINK_TTL",
 		"tickets.close_verification_url":   "DESKMINE_TICKETS__CLOSE_VERIFICATION_URL",
@@ -564,6 +568,14 @@ func TestValidate(t *testing.T) {
 		{"no spike dimensions", func(c *Config) { c.Analytics.SpikeWatch.Dimensions, c.Analytics.SpikeWatch.TZ = nil, "Local" }, []string{
 			"analytics.spike_watch.dimensions: must not be empty; allowed: agent",
 			`analytics.spike_watch.tz: "Local" is not an IANA time zone`,
+		}},
+		{"mail", func(c *Config) {
+			c.Mail = MailConfig{SMTPAddr: "smtp.example.com:587", From: "support@example.com", PublicURL: "https://help.example.com"}
+		}, nil},
+		{"bad mail", func(c *Config) { c.Mail = MailConfig{SMTPAddr: "smtp", PublicURL: "help"} }, []string{
+			`mail.smtp_addr: "smtp" is not host:port`,
+			"mail.from: is required with mail.smtp_addr",
+			"mail.public_url: is required with mail.smtp_addr",
 		}},
 		{"bad closed loop", func(c *Config) {
 			c.Tickets.AutoCloseAfter, c.Tickets.CustomerLinkTTL, c.Tickets.CloseVerificationURL = -time.Hour, time.Minute, "ftp://x"

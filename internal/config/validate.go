@@ -56,6 +56,18 @@ func (c Config) Validate() error {
 		}
 	}
 
+	if c.Mail.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.Mail.SMTPAddr); err != nil {
+			p.add("mail.smtp_addr", fmt.Sprintf("%q is not host:port", c.Mail.SMTPAddr))
+		}
+		if !strings.Contains(c.Mail.From, "@") {
+			p.add("mail.from", "is required with mail.smtp_addr: the support address")
+		}
+		if pu, err := url.Parse(c.Mail.PublicURL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			p.add("mail.public_url", "is required with mail.smtp_addr: an http(s) URL where customers open their links")
+		}
+	}
+
 	p.addErr("kb.dsn", checkDSN(c.KB.DSN))
 	if c.KB.MineInterval < 0 {
 		p.add("kb.mine_interval", fmt.Sprintf("must not be negative, got %s", c.KB.MineInterval))
