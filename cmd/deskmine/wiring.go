@@ -217,17 +217,28 @@ func (w *notifier) mentioned(ctx context.Context, e *events.Event) error {
 		return nil
 	}
 	var ids []int64
+	add := func(u *auth.User) {
+		if u.Active && u.ID != e.Actor.ID && u.Role != auth.RoleClient && !slices.Contains(ids, u.ID) {
+			ids = append(ids, u.ID)
+		}
+	}
 	for _, login := range mentions(e.Comment.Body) {
 		u, err := w.users.UserByLogin(ctx, login)
 		if errors.Is(err, auth.ErrNotFound) {
+			// Not a user: a team's name mentions every agent of the team.
+			members, err := w.teamMembers(ctx, login)
+			if err != nil {
+				return err
+			}
+			for i := range members {
+				add(&members[i])
+			}
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		if u.Active && u.ID != e.Actor.ID && u.Role != auth.RoleClient {
-			ids = append(ids, u.ID)
-		}
+		add(u)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -239,6 +250,33 @@ func (w *notifier) mentioned(ctx context.Context, e *events.Event) error {
 	return w.send(ctx, notify.Message{Kind: notify.KindMention, At: e.At, TicketID: e.TicketID, UserIDs: ids,
 		Title: title(fmt.Sprintf("%s mentioned you on ticket #%d", e.Actor.Name, e.TicketID), e.Ticket.Subject),
 		Body:  clip(fmt.Sprintf("%s mentioned you in %s: %s", e.Actor.Name, note, e.Comment.Body), notify.MaxBodyLen)})
+}
+
+// teamMembers are the accounts of the agents of a team (none when there
+// is no such team).
+func (w *notifier) teamMembers(ctx context.Context, team string) ([]auth.User, error) {
+	if w.desk == nil {
+		return nil, nil
+	}
+	agents, err := w.desk.Agents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read agents: %w", err)
+	}
+	var out []auth.User
+	for _, a := range agents {
+		if !slices.Contains(a.Teams, team) {
+			continue
+		}
+		u, err := w.users.UserByLogin(ctx, a.Login)
+		if errors.Is(err, auth.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, nil
 }
 
 func (w *notifier) send(ctx context.Context, m notify.Message) error {

@@ -136,6 +136,17 @@ func TestServeWiresDeskSLAAndNotifications(t *testing.T) {
 			t.Errorf("the author was told of her own mention: %+v", n)
 		}
 	}
+	// A team's name mentions its agents, the author excepted.
+	call(tokens["bo"], "POST", fmt.Sprintf("/api/v1/tickets/%d/comments", tk.ID), `{"body": "@support 需要大家看一下", "public": false}`)
+	if n := waitFor("mia", notify.KindMention); !strings.Contains(n.Title, "bo mentioned you") {
+		t.Errorf("team mention title %q", n.Title)
+	}
+	waitFor("ann", notify.KindMention)
+	for _, n := range notes("bo") {
+		if n.Kind == notify.KindMention && strings.Contains(n.Title, "bo mentioned") {
+			t.Errorf("bo was told of his own team mention: %+v", n)
+		}
+	}
 }
 
 func TestMentions(t *testing.T) {
