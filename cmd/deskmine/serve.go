@@ -145,6 +145,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { errc <- hs.Serve(ln) }()
 	go maintain(ctx, a)
 	go autoClose(ctx, a)
+	startIMAP(ctx, a, files)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -79,6 +79,17 @@ type MailConfig struct {
 	Domain string `yaml:"domain"`
 	// PublicURL is where customers open the confirmation and survey links.
 	PublicURL string `yaml:"public_url"`
+	// IMAPAddr is the host:port of a mailbox serve polls for customer
+	// mail; empty polls none.
+	IMAPAddr string `yaml:"imap_addr"`
+	// IMAPTLS connects with implicit TLS (port 993); otherwise STARTTLS is
+	// used when the server offers it.
+	IMAPTLS bool `yaml:"imap_tls"`
+	// IMAPUser and IMAPPassword log in to the mailbox.
+	IMAPUser     string `yaml:"imap_user"`
+	IMAPPassword string `yaml:"imap_password"`
+	// IMAPInterval is how often the mailbox is polled.
+	IMAPInterval time.Duration `yaml:"imap_interval"`
 }
 
 // KBConfig configures the knowledge base.
@@ -255,7 +266,8 @@ func Default() Config {
 		Stream: StreamConfig{Topic: "deskmine.ticket-events", Partitions: 12, BatchSize: 5000, BatchWait: 100 * time.Millisecond},
 		Analytics: AnalyticsConfig{SpikeWatch: SpikeWatchConfig{Interval: 15 * time.Minute,
 			Dimensions: []string{"category", "product"}, Bucket: "hour", TZ: "UTC", Lookback: 2}},
-		KB: KBConfig{MineInterval: time.Hour, MinGroup: 5, RetrainEvery: 2000},
+		KB:   KBConfig{MineInterval: time.Hour, MinGroup: 5, RetrainEvery: 2000},
+		Mail: MailConfig{IMAPInterval: time.Minute},
 		Tickets: TicketsConfig{
 			Types:           []string{"question", "incident", "problem", "request", "complaint"},
 			CustomerTiers:   []string{"standard", "premium", "vip", "enterprise"},

@@ -423,6 +423,11 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 		"mail.from":                        "DESKMINE_MAIL__FROM",
 		"mail.domain":                      "DESKMINE_MAIL__DOMAIN",
 		"mail.public_url":                  "DESKMINE_MAIL__PUBLIC_URL",
+		"mail.imap_addr":                   "DESKMINE_MAIL__IMAP_ADDR",
+		"mail.imap_tls":                    "DESKMINE_MAIL__IMAP_TLS",
+		"mail.imap_user":                   "DESKMINE_MAIL__IMAP_USER",
+		"mail.imap_password":               "DESKMINE_MAIL__IMAP_PASSWORD",
+		"mail.imap_interval":               "DESKMINE_MAIL__IMAP_INTERVAL",
 		"tickets.auto_close_after":         "DESKMINE_TICKETS__AUTO_CLOSE_AFTER",
 		"tickets.customer_link_ttl":        "DESKMINE_TICKETS__CUSTOMER_LINK_TTL",
 		"tickets.close_verification_url":   "DESKMINE_TICKETS__CLOSE_VERIFICATION_URL",
@@ -572,7 +577,11 @@ func TestValidate(t *testing.T) {
 		{"mail", func(c *Config) {
 			c.Mail = MailConfig{SMTPAddr: "smtp.example.com:587", From: "support@example.com", PublicURL: "https://help.example.com"}
 		}, nil},
-		{"bad mail", func(c *Config) { c.Mail = MailConfig{SMTPAddr: "smtp", PublicURL: "help"} }, []string{
+		{"bad imap", func(c *Config) { c.Mail.IMAPAddr, c.Mail.IMAPInterval = "imap.example.com:993", time.Second }, []string{
+			"mail.imap_user: is required with mail.imap_addr",
+			"mail.imap_interval: must be at least 5s, got 1s",
+		}},
+		{"bad mail", func(c *Config) { c.Mail = MailConfig{SMTPAddr: "smtp", PublicURL: "help", IMAPInterval: time.Minute} }, []string{
 			`mail.smtp_addr: "smtp" is not host:port`,
 			"mail.from: is required with mail.smtp_addr",
 			"mail.public_url: is required with mail.smtp_addr",

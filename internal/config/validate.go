@@ -68,6 +68,18 @@ func (c Config) Validate() error {
 		}
 	}
 
+	if c.Mail.IMAPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.Mail.IMAPAddr); err != nil {
+			p.add("mail.imap_addr", fmt.Sprintf("%q is not host:port", c.Mail.IMAPAddr))
+		}
+		if c.Mail.IMAPUser == "" {
+			p.add("mail.imap_user", "is required with mail.imap_addr")
+		}
+		if c.Mail.IMAPInterval < 5*time.Second {
+			p.add("mail.imap_interval", fmt.Sprintf("must be at least 5s, got %s", c.Mail.IMAPInterval))
+		}
+	}
+
 	p.addErr("kb.dsn", checkDSN(c.KB.DSN))
 	if c.KB.MineInterval < 0 {
 		p.add("kb.mine_interval", fmt.Sprintf("must not be negative, got %s", c.KB.MineInterval))
