@@ -49,17 +49,11 @@ func (s *Server) addAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	t, err := s.visibleTicket(c)
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := visible(c, t); err != nil {
-		return err
-	}
+	id := t.ID
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return badRequest("file", "send the file as multipart/form-data field \"file\"")
@@ -93,17 +87,11 @@ func (s *Server) addAttachment(c echo.Context) error {
 // listAttachments answers the ticket's files grouped by kind; clients see
 // the public ones of their own tickets.
 func (s *Server) listAttachments(c echo.Context) error {
-	id, err := pathID(c, "id")
+	t, err := s.visibleTicket(c)
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := visible(c, t); err != nil {
-		return err
-	}
+	id := t.ID
 	client := currentUser(c).Role == auth.RoleClient
 	groups := map[string][]events.Attachment{}
 	for _, a := range t.Attachments {
@@ -121,17 +109,11 @@ func (s *Server) getAttachment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	t, err := s.visibleTicket(c)
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := visible(c, t); err != nil {
-		return err
-	}
+	id := t.ID
 	a, err := s.svc.Attachment(c.Request().Context(), id, c.Param("sha"), currentUser(c).Role == auth.RoleClient)
 	if err != nil {
 		return err

@@ -95,15 +95,8 @@ func (s *Server) createTicket(c echo.Context) error {
 }
 
 func (s *Server) getTicket(c echo.Context) error {
-	id, err := pathID(c, "id")
+	t, err := s.visibleTicket(c)
 	if err != nil {
-		return err
-	}
-	t, err := s.svc.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := visible(c, t); err != nil {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(t))
@@ -423,21 +416,32 @@ func (s *Server) revokeToken(c echo.Context) error {
 // notes, oldest first. Client integrations see their own tickets' public
 // replies only; the internal notes are left out by the query itself.
 func (s *Server) listComments(c echo.Context) error {
-	id, err := pathID(c, "id")
+	t, err := s.visibleTicket(c)
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := visible(c, t); err != nil {
-		return err
-	}
+	id := t.ID
 	publicOnly := currentUser(c).Role == auth.RoleClient
 	list, err := s.svc.Comments(c.Request().Context(), id, publicOnly)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"ticket_id": id, "comments": list})
+}
+
+// visibleTicket reads the ticket in the path, if the caller may see it (a
+// client integration only its own).
+func (s *Server) visibleTicket(c echo.Context) (*ticketcore.Ticket, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.svc.Get(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := visible(c, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
