@@ -22,6 +22,11 @@ type Inbound struct {
 	// DedupKey identifies the message at its source (a Message-ID, a
 	// provider's event id): a message received twice is stored once.
 	DedupKey string
+	// SameAs are further keys of the message's content (sender, subject
+	// and text): the same text sent again within the idempotency window
+	// under another id (a customer pressing send twice, a mail loop) is
+	// stored once too.
+	SameAs []string
 	// TicketID names the ticket the message answers when the channel says
 	// so (a reply to Deskmine's own mail); it must belong to the customer.
 	TicketID int64
@@ -57,6 +62,9 @@ func (s *Service) Receive(ctx context.Context, actor Actor, in Inbound) (*Receiv
 	fe := fieldErrors{}
 	checkText(fe, "body", body, maxDescription, true)
 	checkText(fe, "dedup_key", in.DedupKey, 200, true)
+	for _, k := range in.SameAs {
+		checkText(fe, "same_as", k, 200, true)
+	}
 	for _, a := range in.Attachments {
 		checkAttachment(fe, a)
 	}
@@ -84,9 +92,14 @@ func (s *Service) Receive(ctx context.Context, actor Actor, in Inbound) (*Receiv
 	var out *Received
 	err = s.inTx(ctx, func(tx Tx) error {
 		out = &Received{}
-		rec, err := tx.Idempotency(ctx, intakeUser, in.DedupKey, now.Add(-s.opts.IdempotencyTTL))
-		if err != nil {
-			return err
+		var rec *IdempotencyRecord
+		for _, key := range append([]string{in.DedupKey}, in.SameAs...) {
+			if rec, err = tx.Idempotency(ctx, intakeUser, key, now.Add(-s.opts.IdempotencyTTL)); err != nil {
+				return err
+			}
+			if rec != nil {
+				break
+			}
 		}
 		if rec != nil {
 			t, err := tx.TicketForUpdate(ctx, rec.TicketID)
@@ -121,8 +134,13 @@ func (s *Service) Receive(ctx context.Context, actor Actor, in Inbound) (*Receiv
 			return err
 		}
 		out.Ticket = t
-		return tx.SaveIdempotency(ctx, intakeUser, in.DedupKey, IdempotencyRecord{RequestHash: "intake", TicketID: t.ID},
-			now, now.Add(-s.opts.IdempotencyTTL))
+		for _, key := range append([]string{in.DedupKey}, in.SameAs...) {
+			if err := tx.SaveIdempotency(ctx, intakeUser, key, IdempotencyRecord{RequestHash: "intake", TicketID: t.ID},
+				now, now.Add(-s.opts.IdempotencyTTL)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,6 +145,17 @@ func intakeCode(status int) string {
 	return string(ticketcore.CodeBadRequest)
 }
 
+// fingerprint keys a message's content within its conversation: the same
+// text resent under a new event id is the same message.
+func fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // storeInbound turns a verified message into a ticket or a reply.
 func (s *Server) storeInbound(c echo.Context, in *hookin.Inbound) error {
 	body := in.Text
@@ -171,6 +184,7 @@ func (s *Server) storeInbound(c echo.Context, in *hookin.Inbound) error {
 		Channel: in.TicketChannel(), Subject: in.Subject, Body: strings.TrimSpace(body), Priority: in.Priority,
 		Customer:  ticketcore.CustomerInput{Email: in.Customer.Email, Phone: in.Customer.Phone, ExternalID: in.Customer.ExternalID, Name: in.Customer.Name},
 		DedupKey:  "hook:" + in.Source + ":" + in.EventID,
+		SameAs:    []string{"hookfp:" + fingerprint(in.Source, in.Conversation, body)},
 		Threads:   []string{thread},
 		NewThread: thread,
 	})

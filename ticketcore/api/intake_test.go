@@ -96,7 +96,13 @@ func TestWebhookIntake(t *testing.T) {
 	if r := send(msg("m2", "还在等"), good); r.Status != 200 || !strings.Contains(string(r.Body), fmt.Sprintf(`"ticket_id":%d`, res.TicketID)) {
 		t.Fatalf("same conversation: %d %s", r.Status, r.Body)
 	}
-	if r := e.do("", "POST", "/api/v1/intake/hook/nowhere", msg("m3", "x")); r.Status != 404 {
+	// The same text again under a new event id (the customer pressed send
+	// twice) is stored once.
+	n := events()
+	if r := send(msg("m3", "还在等"), good); r.Status != 200 || !strings.Contains(string(r.Body), `"duplicate":true`) || events() != n {
+		t.Fatalf("identical message: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("", "POST", "/api/v1/intake/hook/nowhere", msg("m4", "x")); r.Status != 404 {
 		t.Fatalf("unknown source: %d", r.Status)
 	}
 }

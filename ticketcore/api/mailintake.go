@@ -75,7 +75,8 @@ func ReceiveMail(ctx context.Context, svc *ticketcore.Service, files *attach.Sto
 		return nil, ticketcore.Invalid("From", "the sender has no email address")
 	}
 	in := ticketcore.Inbound{Channel: "email", Customer: ticketcore.CustomerInput{Email: m.From.Email, Name: m.From.Name},
-		Subject: m.Subject, Body: m.Reply, DedupKey: "mail:" + m.MessageID, NewThread: "mail:" + m.MessageID}
+		Subject: m.Subject, Body: m.Reply, DedupKey: "mail:" + m.MessageID, NewThread: "mail:" + m.MessageID,
+		SameAs: []string{"mailfp:" + m.Fingerprint}}
 	if strings.TrimSpace(in.Body) == "" {
 		in.Body = m.Text
 	}

@@ -59,6 +59,14 @@ func TestMailIntake(t *testing.T) {
 	if r := post(auth.RoleClient, first, "message/rfc822"); r.Status != 200 || !bytes.Contains(r.Body, []byte(`"duplicate":true`)) {
 		t.Fatalf("the same mail again: %d %s", r.Status, r.Body)
 	}
+	// The same mail under another Message-ID (sent twice) is stored once too.
+	resent := bytes.Replace(first, []byte("Message-ID: <000001db8c9a$1f2e3d40$5d6cb7c0$@Example.CN>"), []byte("Message-ID: <resent-1@example.cn>"), 1)
+	if bytes.Equal(resent, first) {
+		t.Fatal("the sample's Message-ID was not replaced")
+	}
+	if r := post(auth.RoleClient, resent, "message/rfc822"); r.Status != 200 || !bytes.Contains(r.Body, []byte(`"duplicate":true`)) {
+		t.Fatalf("the same mail under another id: %d %s", r.Status, r.Body)
+	}
 	reply := func(from, inReplyTo, body string) []byte {
 		raw, err := mailin.Compose(mailin.Outgoing{From: mailin.Address{Email: from}, To: []mailin.Address{{Email: "support@deskmine.example"}},
 			Subject: "回复：" + parsed.Subject, Text: body, InReplyTo: inReplyTo, Date: time.Date(2025, 3, 5, 8, 0, 0, 0, time.UTC),
