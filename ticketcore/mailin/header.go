@@ -25,11 +25,23 @@ type field struct {
 
 type header []field
 
+// maxValueBytes caps a header value as read by get: no legitimate field
+// comes near it, and decoding a huge one costs time and memory for nothing.
+const maxValueBytes = 64 << 10
+
 func (h header) get(key string) string {
 	key = textproto.CanonicalMIMEHeaderKey(key)
 	for _, f := range h {
 		if f.key == key {
-			return strings.TrimSpace(f.value)
+			v := f.value
+			if len(v) > maxValueBytes {
+				cut := maxValueBytes
+				for cut > 0 && !utf8.RuneStart(v[cut]) {
+					cut--
+				}
+				v = v[:cut]
+			}
+			return strings.TrimSpace(v)
 		}
 	}
 	return ""
@@ -198,6 +210,11 @@ func normalizeID(id string) string {
 // messageIDs extracts the ids of a Message-ID, In-Reply-To or References
 // value in order, without duplicates, keeping at most max of the last ones.
 func messageIDs(v string, max int) []string {
+	// Only the last max ids are kept, so only their share of the text is
+	// read; a cut id at the front lacks its "<" and is skipped.
+	if limit := max * (maxIDLength + 8); len(v) > limit {
+		v = v[len(v)-limit:]
+	}
 	var raw []string
 	if ms := msgIDPattern.FindAllStringSubmatch(v, -1); len(ms) > 0 {
 		for _, m := range ms {

@@ -23,7 +23,7 @@ func bodyPolicy() *bluemonday.Policy {
 // is exact here (it would not be on raw HTML).
 var (
 	sanitizedImg = regexp.MustCompile(`<img\b[^>]*>`)
-	cidSrc       = regexp.MustCompile(`\ssrc="cid:([^"]*)"`)
+	cidSrc       = regexp.MustCompile(`src="cid:([^"]*)"`)
 )
 
 // sanitizeHTML makes an HTML body safe to show agents. Remote images go
@@ -43,6 +43,9 @@ func sanitizeHTML(s string) string {
 // referencedCIDs lists the Content-IDs (lower-cased) sanitised HTML shows.
 func referencedCIDs(sanitized string) map[string]bool {
 	cids := map[string]bool{}
+	if !strings.Contains(sanitized, `src="cid:`) {
+		return cids
+	}
 	for _, m := range cidSrc.FindAllStringSubmatch(sanitized, -1) {
 		id := html.UnescapeString(m[1])
 		if u, err := url.PathUnescape(id); err == nil {
@@ -85,15 +88,74 @@ const (
 	paraBreak  = '\uE003' // paragraph: ends the line and leaves a blank one
 )
 
-var (
-	htmlSpace       = regexp.MustCompile(`[ \t\r\n\f]+`)
-	blockquoteOpen  = regexp.MustCompile(`(?i)<blockquote\b[^>]*>`)
-	blockquoteClose = regexp.MustCompile(`(?i)</blockquote\s*>`)
-	brTag           = regexp.MustCompile(`(?i)<br\b[^>]*>`)
-	paraTag         = regexp.MustCompile(`(?i)</?(?:p|h[1-6])\b[^>]*>`)
-	blockTag        = regexp.MustCompile(`(?i)<(?:hr|/?div|/?tr|/?li|/?table|/?ul|/?ol|/?pre|/?section|/?article|/?header|/?footer)\b[^>]*>`)
-	blankRun        = regexp.MustCompile(`\n{3,}`)
-)
+// maxQuoteDepth caps the "> " prefix of nested quotes.
+const maxQuoteDepth = 8
+
+var blankRun = regexp.MustCompile(`\n{3,}`)
+
+// blockMarker says what an HTML tag means for the text layout.
+func blockMarker(name string, closing bool) (rune, bool) {
+	switch name {
+	case "blockquote":
+		if closing {
+			return quoteClose, true
+		}
+		return quoteOpen, true
+	case "br":
+		return '\n', true
+	case "p", "h1", "h2", "h3", "h4", "h5", "h6":
+		return paraBreak, true
+	case "hr", "div", "tr", "li", "table", "ul", "ol", "pre", "section", "article", "header", "footer":
+		return softBreak, true
+	}
+	return 0, false
+}
+
+// markLayout collapses HTML white space and replaces layout tags with
+// markers, in one linear scan (regexps here cost several passes of NFA).
+func markLayout(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f':
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+			i++
+			continue
+		case c == '<':
+			j := i + 1
+			closing := j < len(s) && s[j] == '/'
+			if closing {
+				j++
+			}
+			k := j
+			for k < len(s) && (s[k] >= 'a' && s[k] <= 'z' || s[k] >= 'A' && s[k] <= 'Z' || s[k] >= '0' && s[k] <= '9') {
+				k++
+			}
+			if marker, ok := blockMarker(strings.ToLower(s[j:k]), closing); ok && k > j {
+				end := strings.IndexByte(s[k:], '>')
+				if end < 0 {
+					// No tag can end any more: the rest is text.
+					b.WriteString(s[i:])
+					return b.String()
+				}
+				b.WriteRune(marker)
+				i = k + end + 1
+				space = false
+				continue
+			}
+		}
+		b.WriteByte(c)
+		space = false
+		i++
+	}
+	return b.String()
+}
 
 // htmlToText renders an HTML body as plain text for when no text/plain
 // part exists, roughly as a browser lays it out: block boundaries end
@@ -106,13 +168,7 @@ func htmlToText(s string) string {
 		}
 		return r
 	}, s)
-	s = htmlSpace.ReplaceAllString(s, " ")
-	s = blockquoteOpen.ReplaceAllString(s, string(quoteOpen))
-	s = blockquoteClose.ReplaceAllString(s, string(quoteClose))
-	s = brTag.ReplaceAllString(s, "\n")
-	s = paraTag.ReplaceAllString(s, string(paraBreak))
-	s = blockTag.ReplaceAllString(s, string(softBreak))
-	s = html.UnescapeString(bluemonday.StrictPolicy().Sanitize(s))
+	s = html.UnescapeString(bluemonday.StrictPolicy().Sanitize(markLayout(s)))
 
 	var lines []string
 	var cur strings.Builder
@@ -123,7 +179,9 @@ func htmlToText(s string) string {
 		switch {
 		case depth > 0 && line == "":
 		case depth > 0:
-			lines = append(lines, strings.Repeat(">", depth)+" "+line)
+			// Unclosed blockquotes nest without end in hostile HTML; the
+			// prefix is capped so the text stays linear in the input.
+			lines = append(lines, strings.Repeat(">", min(depth, maxQuoteDepth))+" "+line)
 		case line != "" || force:
 			lines = append(lines, line)
 		}

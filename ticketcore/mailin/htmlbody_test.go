@@ -64,6 +64,11 @@ func TestHTMLToText(t *testing.T) {
 		{"list", "<ul><li>one</li><li>two</li></ul>", "one\ntwo"},
 		{"injected markers are removed", "a\uE000b\uE001c\uE002d\uE003e", "abcde"},
 		{"links keep their text", `<a href="https://x.example">click</a>`, "click"},
+		{"unterminated tag", "a<br", "a"},
+		{"unterminated later tag", "a<br>b<div", "a\nb"},
+		{"tag names are matched whole", "<param>x<pre>y</pre><brx>z", "x\ny\nz"},
+		{"upper case tags", "A<BR/>B<DIV>C</DIV>", "A\nB\nC"},
+		{"less-than in text", "1 < 2 and 3<4", "1 < 2 and 3<4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,5 +76,36 @@ func TestHTMLToText(t *testing.T) {
 				t.Errorf("htmlToText(%q) =\n%q\nwant\n%q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// recorder lets a test check that a checker fails when it should.
+type recorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *recorder) Errorf(string, ...any) { r.failed = true }
+func (r *recorder) Helper()               {}
+
+func TestAssertSafeHTMLCatches(t *testing.T) {
+	for _, bad := range []string{
+		`<script>x</script>`,
+		`<a href="javascript:x">y</a>`,
+		`<p onclick="x">y</p>`,
+		`<img src="https://t.example/p.gif">`,
+		`<div style="x">y</div>`,
+		`<iframe src="x"></iframe>`,
+	} {
+		r := &recorder{TB: t}
+		assertSafeHTML(r, bad)
+		if !r.failed {
+			t.Errorf("assertSafeHTML accepted %q", bad)
+		}
+	}
+	r := &recorder{TB: t}
+	assertSafeHTML(r, `<p>say javascript: or onclick=1 &lt;script&gt;</p><img src="cid:a@b">`)
+	if r.failed {
+		t.Error("assertSafeHTML rejected inert text")
 	}
 }

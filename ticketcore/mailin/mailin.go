@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Message is an inbound email reduced to what ticket intake needs. All
@@ -184,8 +186,40 @@ func parse(raw []byte, lim Limits) (*Message, error) {
 	} else {
 		m.MessageID = "synth-" + digest(m.From.Email, oneLine(h.get("Date")), m.Subject, m.Text)[:32] + "@deskmine.invalid"
 	}
-	m.Fingerprint = digest(m.From.Email, m.Subject, strings.Join(strings.Fields(m.Reply), " "))
+	m.Fingerprint = fingerprint(m.From.Email, m.Subject, m.Reply)
 	return m, nil
+}
+
+// fingerprint hashes sender, subject and reply with white space runs
+// collapsed to one space (as strings.Fields would), streaming so that a
+// large reply is not copied again.
+func fingerprint(from, subject, reply string) string {
+	h := sha256.New()
+	io.WriteString(h, from)
+	h.Write([]byte{0})
+	io.WriteString(h, subject)
+	h.Write([]byte{0})
+	var buf [512]byte
+	n, space, started := 0, false, false
+	for _, r := range reply {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && started {
+			buf[n] = ' '
+			n++
+		}
+		space, started = false, true
+		n += utf8.EncodeRune(buf[n:], r)
+		if n > len(buf)-8 {
+			h.Write(buf[:n])
+			n = 0
+		}
+	}
+	h.Write(buf[:n])
+	h.Write([]byte{0})
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // digest hashes fields with a separator that cannot occur in them.

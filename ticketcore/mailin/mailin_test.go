@@ -294,19 +294,27 @@ func eqStrings(a, b []string) bool {
 }
 
 var (
-	scriptTag   = regexp.MustCompile(`(?i)<\s*(script|style|iframe|form|input|object|embed|svg|meta|link)\b`)
+	anyTag      = regexp.MustCompile(`<[^>]*>`)
+	scriptTag   = regexp.MustCompile(`(?i)^<\s*/?\s*(script|style|iframe|form|input|object|embed|svg|meta|link|base)\b`)
 	eventAttr   = regexp.MustCompile(`(?i)\son[a-z]+\s*=`)
-	jsURL       = regexp.MustCompile(`(?i)javascript:`)
-	remoteImage = regexp.MustCompile(`(?i)<img[^>]+src="https?:`)
+	jsURL       = regexp.MustCompile(`(?i)(java|vb)script:`)
+	remoteImage = regexp.MustCompile(`(?i)^<img\b[^>]*\ssrc="(?:https?:|//)`)
+	styleAttr   = regexp.MustCompile(`(?i)\sstyle\s*=`)
 )
 
-// assertSafeHTML is what "sanitised" means for an HTML body.
-func assertSafeHTML(t *testing.T, html string) {
+// assertSafeHTML is what "sanitised" means for an HTML body. Text may say
+// "javascript:" or "onclick=" (it is escaped and inert); tags may not.
+func assertSafeHTML(t testing.TB, html string) {
 	t.Helper()
-	for _, re := range []*regexp.Regexp{scriptTag, eventAttr, jsURL, remoteImage} {
-		if loc := re.FindStringIndex(html); loc != nil {
-			t.Errorf("sanitised HTML still has %q: %q", html[loc[0]:loc[1]], html)
+	for _, tag := range anyTag.FindAllString(html, -1) {
+		for _, re := range []*regexp.Regexp{scriptTag, eventAttr, jsURL, remoteImage, styleAttr} {
+			if re.MatchString(tag) {
+				t.Errorf("sanitised HTML has unsafe tag %q in %q", tag, html)
+			}
 		}
+	}
+	if strings.Contains(strings.ToLower(html), "<script") {
+		t.Errorf("sanitised HTML has a script: %q", html)
 	}
 }
 
@@ -743,5 +751,41 @@ func TestLimitsDefaults(t *testing.T) {
 	want := Limits{DefaultMaxBytes, DefaultMaxAttachments, DefaultMaxAttachmentBytes, 7, DefaultMaxDepth}
 	if l != want {
 		t.Errorf("withDefaults = %+v, want %+v", l, want)
+	}
+}
+
+func TestFingerprintMatchesDigestOfFields(t *testing.T) {
+	for _, reply := range []string{"", "  a  b\n\tc  ", strings.Repeat("长 ", 400), "x\u00a0y"} {
+		want := digest("a@x", "s", strings.Join(strings.Fields(reply), " "))
+		if got := fingerprint("a@x", "s", reply); got != want {
+			t.Errorf("fingerprint(%q) = %s, want %s", reply, got, want)
+		}
+	}
+}
+
+// dropPlainPart turns a multipart/alternative sample into an HTML-only
+// message by relabelling its text/plain part as an alternative rendering.
+func dropPlainPart(t *testing.T, name, plainHeader string) *Message {
+	t.Helper()
+	raw := string(readSample(t, name))
+	if !strings.Contains(raw, plainHeader) {
+		t.Fatalf("%s has no %q", name, plainHeader)
+	}
+	raw = strings.Replace(raw, plainHeader, "Content-Type: text/enriched;", 1)
+	m, err := Parse(strings.NewReader(raw), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestReplyFromHTMLOnly(t *testing.T) {
+	m := dropPlainPart(t, "outlook_alternative_qp.eml", "Content-Type: text/plain;")
+	if want := "Hi,\n\nI’ve reinstalled the client as you suggested but it still asks for my password every 10 minutes.\n\nRegards,\nSean O’Brien"; m.Reply != want {
+		t.Errorf("Outlook HTML-only Reply =\n%q\nwant\n%q\n(Text %q)", m.Reply, want, m.Text)
+	}
+	m = dropPlainPart(t, "qq_foxmail_reply.eml", "Content-Type: text/plain;")
+	if want := "已经按照步骤操作了，还是提示账号被锁定。"; m.Reply != want {
+		t.Errorf("QQ HTML-only Reply = %q, want %q (Text %q)", m.Reply, want, m.Text)
 	}
 }

@@ -25,11 +25,19 @@ var (
 	deviceSignature = regexp.MustCompile(`(?i)^(?:sent from my .{1,40}|sent from .{1,30} for (?:ios|android|windows).*|get outlook for .{1,20}|发自我的.{1,20}|从我的.{1,20}发送|来自我的.{1,20})$`)
 )
 
+// maxMarkerLines is how far into a text quote headers are looked for.
+const maxMarkerLines = 5000
+
 // normLine trims a line for matching, treating no-break and ideographic
 // spaces as spaces.
 func normLine(s string) string {
-	// QQ mail writes a literal "&nbsp;" into its plain-text quote header.
-	return strings.TrimSpace(strings.NewReplacer("\u00a0", " ", "\u3000", " ", "&nbsp;", " ").Replace(s))
+	if strings.ContainsAny(s, "&\u00a0\u3000") {
+		// QQ mail writes a literal "&nbsp;" into its plain-text quote header.
+		s = strings.ReplaceAll(s, "&nbsp;", " ")
+		s = strings.ReplaceAll(s, "\u00a0", " ")
+		s = strings.ReplaceAll(s, "\u3000", " ")
+	}
+	return strings.TrimSpace(s)
 }
 
 // extractReply drops quoted history and signatures from text. "> " lines
@@ -48,6 +56,9 @@ scan:
 			continue
 		case strings.TrimRight(lines[i], " ") == "--":
 			break scan
+		case i >= maxMarkerLines:
+			// History markers sit near the top; deep in a huge text the
+			// regexps below would only cost time.
 		case originalSeparator.MatchString(t):
 			break scan
 		case underscoreRule.MatchString(t) && isHeaderBlock(lines, i+1):
@@ -55,7 +66,7 @@ scan:
 		case headerFrom.MatchString(t) && isHeaderBlock(lines, i):
 			break scan
 		}
-		if n := attribution(lines, i); n > 0 {
+		if n := attribution(lines, i); i < maxMarkerLines && n > 0 {
 			if !quotedNext(lines, i+n) {
 				break scan
 			}
@@ -78,11 +89,10 @@ scan:
 // attribution returns how many lines (1 to 3; clients wrap long ones) form
 // an attribution line starting at i, or 0.
 func attribution(lines []string, i int) int {
-	t := normLine(lines[i])
-	if t == "" {
+	joined := normLine(lines[i])
+	if joined == "" {
 		return 0
 	}
-	joined := t
 	for n := 1; n <= 3 && i+n <= len(lines); n++ {
 		if n > 1 {
 			next := normLine(lines[i+n-1])
@@ -91,7 +101,13 @@ func attribution(lines []string, i int) int {
 			}
 			joined += " " + next
 		}
-		if wroteLine.MatchString(joined) || cnWroteLine.MatchString(joined) {
+		// Attribution lines are short and end in a colon; checking that
+		// first keeps long texts from running the regexps on every line.
+		if len(joined) > 1000 {
+			return 0
+		}
+		if (strings.HasSuffix(joined, ":") || strings.HasSuffix(joined, "：")) &&
+			(wroteLine.MatchString(joined) || cnWroteLine.MatchString(joined)) {
 			return n
 		}
 	}
