@@ -2,10 +2,12 @@ package classify
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 var oldQueues = []string{"printer", "network", "account"}
@@ -128,7 +130,19 @@ func TestConcurrentPredictAndUpdate(t *testing.T) {
 			}
 		}
 	}()
+	// Each update waits for a prediction after the one before, so that the
+	// two interleave however busy the machine is (the scheduler may
+	// otherwise run every update before any prediction starts).
+	waitPrediction := func(after int64) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); predictions.Load() <= after; runtime.Gosched() {
+			if time.Now().After(deadline) {
+				t.Fatal("no prediction ran within 30s")
+			}
+		}
+	}
 	for i := 0; i < 20; i++ {
+		waitPrediction(predictions.Load())
 		batch := synthetic(uint64(100+i), 3, "printer", "billing")
 		batch = append(batch, Example{Text: "brand new words " + string(rune('a'+i)), Label: "queue-" + string(rune('a'+i%5))})
 		if err := m.Update(batch); err != nil {
