@@ -83,7 +83,7 @@ func Compose(o Outgoing) ([]byte, error) {
 			return nil, &FieldError{Field: f.name, Reason: "not valid UTF-8"}
 		}
 	}
-	text := strings.ReplaceAll(o.Text, "\r\n", "\n")
+	text := newlines(o.Text)
 	if strings.TrimSpace(text) == "" {
 		text = htmlToText(o.HTML)
 	}
@@ -352,10 +352,17 @@ func composeBody(id, text, htmlBody string, atts []Attachment) (entity, error) {
 	return body, nil
 }
 
+// newlines turns CRLF and lone CR into LF, as Parse reads text back: the
+// quoted-printable writer would otherwise read a CR left in front of a
+// newline as part of one line break.
+func newlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
 func textEntity(ct, s string) entity {
 	var buf bytes.Buffer
 	w := quotedprintable.NewWriter(&buf)
-	w.Write([]byte(strings.ReplaceAll(s, "\r\n", "\n")))
+	w.Write([]byte(newlines(s)))
 	w.Close()
 	return entity{
 		header: fieldString("Content-Type", mediaTokens(ct, map[string]string{"charset": "UTF-8"})) +
