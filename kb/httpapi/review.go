@@ -192,12 +192,17 @@ func (h *Handlers) step(c echo.Context, run func(ctx context.Context, a articles
 	if err != nil {
 		return h.fail(c, err)
 	}
-	// The index shows a published change at once (the periodic sync
-	// would catch it too); a failure here is logged, the change stands.
+	h.syncArticles(ctx)
+	return c.JSON(http.StatusOK, out)
+}
+
+// syncArticles indexes a change the caller just made, so that its own
+// next answers see it (the periodic sync would catch it too); a failure
+// is logged, the change stands.
+func (h *Handlers) syncArticles(ctx context.Context) {
 	if err := h.svc.SyncArticles(ctx); err != nil {
 		h.log.Warn("kb article sync after a change failed", "err", err)
 	}
-	return c.JSON(http.StatusOK, out)
 }
 
 // Assign answers POST /candidates/:id/assign {"reviewer": login}.
@@ -408,9 +413,7 @@ func (h *Handlers) Rollback(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	if err := h.svc.SyncArticles(c.Request().Context()); err != nil {
-		h.log.Warn("kb article sync after a change failed", "err", err)
-	}
+	h.syncArticles(c.Request().Context())
 	return c.JSON(http.StatusOK, art)
 }
 
@@ -447,8 +450,6 @@ func (h *Handlers) BestPractice(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	if err := h.svc.SyncArticles(c.Request().Context()); err != nil {
-		h.log.Warn("kb article sync after a change failed", "err", err)
-	}
+	h.syncArticles(c.Request().Context())
 	return c.JSON(http.StatusOK, art)
 }
