@@ -125,18 +125,36 @@ type HistoryEntry struct {
 	Changes []events.Change `json:"changes"`
 }
 
-// ListQuery filters and pages the ticket list.
+// ListQuery filters and pages the ticket list. A list filter accepts any
+// of its values (OR) and filters combine (AND); a nil or empty list does not
+// filter. The value "" matches tickets without the field, as the analytics
+// hotspots count them under "" (so a dashboard can drill into that bar).
 type ListQuery struct {
-	Status      []string
-	Team        string
-	Assignee    string
-	Priority    string
-	CustomerID  int64
-	RequesterID int64 // set for client tokens: only their own tickets
-	Q           string
-	Sort        string // one of SortKeys, "-" prefix for descending
-	Cursor      string
-	Limit       int
+	Status       []string
+	Team         []string
+	Assignee     []string
+	Priority     []string
+	Category     []string
+	Product      []string
+	Channel      []string
+	Region       []string
+	CustomerTier []string // the ticket's copy of the customer's tier
+	Type         []string // ticket type
+	Tag          []string // tickets carrying any of these tags
+	// CreatedFrom and CreatedTo bound the creation time to [CreatedFrom,
+	// CreatedTo); a zero time leaves that side open.
+	CreatedFrom time.Time
+	CreatedTo   time.Time
+	// CustomFields maps a custom field name to the accepted texts of its
+	// value, rendered as CustomFieldText renders them (the analytics
+	// dimension cf.<name>); "" matches tickets without the field.
+	CustomFields map[string][]string
+	CustomerID   int64
+	RequesterID  int64 // set for client tokens: only their own tickets
+	Q            string
+	Sort         string // one of SortKeys, "-" prefix for descending
+	Cursor       string
+	Limit        int
 }
 
 // SortKeys are the sortable ticket columns.

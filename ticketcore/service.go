@@ -193,13 +193,18 @@ func (s *Service) Get(ctx context.Context, id int64) (*Ticket, error) {
 
 // List pages through tickets.
 func (s *Service) List(ctx context.Context, q ListQuery) (ListPage, error) {
+	if err := q.checkFilters(); err != nil {
+		return ListPage{}, err
+	}
 	fe := fieldErrors{}
 	for _, st := range q.Status {
 		if _, ok := s.opts.Workflow.State(st); !ok {
 			fe.add("status", fmt.Sprintf("unknown state %q; states are %s", st, strings.Join(s.opts.Workflow.StateNames(), ", ")))
 		}
 	}
-	checkOneOf(fe, "priority", q.Priority, Priorities)
+	for _, p := range q.Priority {
+		checkOneOf(fe, "priority", p, Priorities)
+	}
 	if q.Sort == "" {
 		q.Sort = "-created_at"
 	}

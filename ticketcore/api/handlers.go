@@ -105,14 +105,16 @@ func (s *Server) getTicket(c echo.Context) error {
 
 func (s *Server) listTickets(c echo.Context) error {
 	qp := c.QueryParams()
-	q := ticketcore.ListQuery{Team: qp.Get("team"), Assignee: qp.Get("assignee"), Priority: qp.Get("priority"),
-		Q: strings.TrimSpace(qp.Get("q")), Sort: qp.Get("sort"), Cursor: qp.Get("cursor")}
+	q := ticketcore.ListQuery{Q: strings.TrimSpace(qp.Get("q")), Sort: qp.Get("sort"), Cursor: qp.Get("cursor")}
 	for _, st := range qp["status"] {
 		for _, part := range strings.Split(st, ",") {
 			if part = strings.TrimSpace(part); part != "" {
 				q.Status = append(q.Status, part)
 			}
 		}
+	}
+	if err := ticketcore.ParseListFilters(qp, &q); err != nil {
+		return err
 	}
 	if v := qp.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/deskmine/deskmine/ticketcore"
 )
 
 // Migration is one embedded schema step.
@@ -53,7 +55,11 @@ func Migrations(dialectName string) ([]Migration, error) {
 
 // Migrate applies every migration not yet recorded, each in its own
 // transaction, and records it in schema_migrations.
-func (s *Store) Migrate(ctx context.Context) (err error) {
+func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx, 0) }
+
+// migrate applies the migrations up to version upTo, all of them when upTo
+// is 0 (tests stop early to write rows in an older schema).
+func (s *Store) migrate(ctx context.Context, upTo int) (err error) {
 	// One connection for the whole run, holding (on PostgreSQL) a session
 	// advisory lock: several replicas may start at once on a fresh database,
 	// and even CREATE TABLE IF NOT EXISTS is not safe to run concurrently.
@@ -81,6 +87,9 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 		return err
 	}
 	for _, m := range ms {
+		if upTo > 0 && m.Version > upTo {
+			break
+		}
 		if err := s.applyMigration(ctx, conn, m); err != nil {
 			return err
 		}
@@ -104,6 +113,11 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m Migration)
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
+	if step, ok := migrationSteps[m.Version]; ok {
+		if err := step(ctx, s.d, tx); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, s.d.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"),
 		m.Version, m.Name, time.Now().UnixMicro()); err != nil {
 		return fmt.Errorf("record migration %s: %w", m.Name, err)
@@ -116,4 +130,73 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
 	return v, err
+}
+
+// migrationSteps finish, in Go and in the same transaction, the migrations
+// whose backfill SQL cannot compute.
+var migrationSteps = map[int]func(ctx context.Context, d dialect, tx *sql.Tx) error{
+	8: backfillCFText,
+}
+
+// backfillCFText fills cf_text of the tickets written before migration 8.
+// The texts must be exactly ticketcore.CustomFieldText's (shortest decimals
+// without exponent, sorted lists), which neither dialect's JSON functions
+// reproduce; tickets without custom fields keep the column default "{}".
+func backfillCFText(ctx context.Context, d dialect, tx *sql.Tx) error {
+	q, err := loadQueries()
+	if err != nil {
+		return err
+	}
+	const pageSize = 500
+	var after int64
+	for {
+		docs, err := backfillPage(ctx, tx, d.rebind(q["backfill-cf-page"]), after, pageSize)
+		if err != nil {
+			return err
+		}
+		for _, r := range docs {
+			tk, err := decodeTicket(r.id, r.doc)
+			if err != nil {
+				return err
+			}
+			if len(ticketcore.CustomFieldTexts(tk.CustomFields)) == 0 {
+				continue
+			}
+			cf, err := cfText(tk.CustomFields)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, d.rebind(q["backfill-cf-set"]), cf, r.id); err != nil {
+				return fmt.Errorf("backfill cf_text of ticket %d: %w", r.id, err)
+			}
+		}
+		if len(docs) < pageSize {
+			return nil
+		}
+		after = docs[len(docs)-1].id
+	}
+}
+
+type idDoc struct {
+	id  int64
+	doc string
+}
+
+// backfillPage reads a whole page before any update: a transaction's
+// connection runs one statement at a time.
+func backfillPage(ctx context.Context, tx *sql.Tx, query string, after int64, limit int) ([]idDoc, error) {
+	rows, err := tx.QueryContext(ctx, query, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read tickets to backfill: %w", err)
+	}
+	defer rows.Close()
+	var out []idDoc
+	for rows.Next() {
+		var r idDoc
+		if err := rows.Scan(&r.id, &r.doc); err != nil {
+			return nil, fmt.Errorf("read tickets to backfill: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

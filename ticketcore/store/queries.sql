@@ -18,15 +18,25 @@ SELECT id, doc FROM tickets WHERE external_id = ? AND external_id <> '' FOR UPDA
 
 -- name: insert-ticket
 INSERT INTO tickets (version, external_id, subject, description, status, priority, team, assignee,
-                     customer_id, requester_id, created_at, updated_at, doc)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     customer_id, requester_id, created_at, updated_at, doc,
+                     category, product, channel, region, customer_tier, ticket_type, cf_text)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING id;
 
 -- name: update-ticket
 UPDATE tickets
 SET version = ?, external_id = ?, subject = ?, description = ?, status = ?, priority = ?, team = ?, assignee = ?,
-    customer_id = ?, updated_at = ?, doc = ?
+    customer_id = ?, updated_at = ?, doc = ?,
+    category = ?, product = ?, channel = ?, region = ?, customer_tier = ?, ticket_type = ?, cf_text = ?
 WHERE id = ? AND version = ?;
+
+-- name: backfill-cf-page
+-- Migration 8 fills cf_text of the tickets that existed before it, a page
+-- at a time by id.
+SELECT id, doc FROM tickets WHERE id > ? ORDER BY id LIMIT ?;
+
+-- name: backfill-cf-set
+UPDATE tickets SET cf_text = ? WHERE id = ?;
 
 -- name: insert-event
 INSERT INTO events (id, ticket_id, ticket_version, type, at, payload)

@@ -866,7 +866,7 @@ func TestListTicketsSortAndPage(t *testing.T) {
 			var got []int64
 			cursor := ""
 			for {
-				p, err := st.ListTickets(ctx, ticketcore.ListQuery{Team: "billing", Sort: "id", Limit: 3, Cursor: cursor})
+				p, err := st.ListTickets(ctx, ticketcore.ListQuery{Team: []string{"billing"}, Sort: "id", Limit: 3, Cursor: cursor})
 				if err != nil {
 					t.Fatal(err)
 				}

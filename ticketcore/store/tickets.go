@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,14 +107,38 @@ func customerID(tk *ticketcore.Ticket) any {
 	return tk.Customer.ID
 }
 
+// filterColumns are the list-filter columns of a ticket (migration 8), in
+// the order insert-ticket and update-ticket name them.
+func filterColumns(tk *ticketcore.Ticket) ([]any, error) {
+	cf, err := cfText(tk.CustomFields)
+	if err != nil {
+		return nil, err
+	}
+	return []any{tk.Category, tk.Product, tk.Channel, tk.Region, tk.Customer.Tier, tk.Type, cf}, nil
+}
+
+// cfText renders the cf_text column: the custom fields as a JSON object of
+// name -> text as the analytics renders them (ticketcore.CustomFieldText).
+func cfText(m map[string]any) (string, error) {
+	b, err := json.Marshal(ticketcore.CustomFieldTexts(m))
+	if err != nil {
+		return "", fmt.Errorf("encode custom field texts: %w", err)
+	}
+	return string(b), nil
+}
+
 func (t *tx) InsertTicket(ctx context.Context, tk *ticketcore.Ticket) error {
 	doc, err := encodeTicket(tk)
 	if err != nil {
 		return err
 	}
-	err = t.stmt(ctx, "insert-ticket").QueryRowContext(ctx, tk.Version, tk.ExternalID, tk.Subject, tk.Description,
-		tk.Status, tk.Priority, tk.Team, tk.Assignee, customerID(tk), tk.RequesterID, micros(tk.CreatedAt),
-		micros(tk.UpdatedAt), doc).Scan(&tk.ID)
+	cols, err := filterColumns(tk)
+	if err != nil {
+		return err
+	}
+	args := append([]any{tk.Version, tk.ExternalID, tk.Subject, tk.Description, tk.Status, tk.Priority, tk.Team,
+		tk.Assignee, customerID(tk), tk.RequesterID, micros(tk.CreatedAt), micros(tk.UpdatedAt), doc}, cols...)
+	err = t.stmt(ctx, "insert-ticket").QueryRowContext(ctx, args...).Scan(&tk.ID)
 	if err != nil {
 		if isUnique(err) {
 			return &ticketcore.Error{Code: ticketcore.CodeInvalid, Message: "duplicate external id",
@@ -128,8 +154,13 @@ func (t *tx) UpdateTicket(ctx context.Context, tk *ticketcore.Ticket, prevVersio
 	if err != nil {
 		return err
 	}
-	res, err := t.stmt(ctx, "update-ticket").ExecContext(ctx, tk.Version, tk.ExternalID, tk.Subject, tk.Description,
-		tk.Status, tk.Priority, tk.Team, tk.Assignee, customerID(tk), micros(tk.UpdatedAt), doc, tk.ID, prevVersion)
+	cols, err := filterColumns(tk)
+	if err != nil {
+		return err
+	}
+	args := append([]any{tk.Version, tk.ExternalID, tk.Subject, tk.Description, tk.Status, tk.Priority, tk.Team,
+		tk.Assignee, customerID(tk), micros(tk.UpdatedAt), doc}, cols...)
+	res, err := t.stmt(ctx, "update-ticket").ExecContext(ctx, append(args, tk.ID, prevVersion)...)
 	if err != nil {
 		return err
 	}
@@ -418,17 +449,42 @@ func (s *Store) ListTickets(ctx context.Context, q ticketcore.ListQuery) (ticket
 		where = append(where, cond)
 		args = append(args, a...)
 	}
-	if len(q.Status) > 0 {
-		add("status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(q.Status)), ", ")+")", toAny(q.Status)...)
+	// Only these column names reach SQL; the values are bound.
+	for _, f := range []struct {
+		col  string
+		vals []string
+	}{
+		{"status", q.Status}, {"team", q.Team}, {"assignee", q.Assignee}, {"priority", q.Priority},
+		{"category", q.Category}, {"product", q.Product}, {"channel", q.Channel}, {"region", q.Region},
+		{"customer_tier", q.CustomerTier}, {"ticket_type", q.Type},
+	} {
+		if len(f.vals) > 0 {
+			add(f.col+" IN ("+placeholders(len(f.vals))+")", toAny(f.vals)...)
+		}
 	}
-	if q.Team != "" {
-		add("team = ?", q.Team)
+	if len(q.Tag) > 0 {
+		conds := make([]string, len(q.Tag))
+		for i := range q.Tag {
+			conds[i] = s.d.hasTag
+		}
+		add("("+strings.Join(conds, " OR ")+")", toAny(q.Tag)...)
 	}
-	if q.Assignee != "" {
-		add("assignee = ?", q.Assignee)
+	if !q.CreatedFrom.IsZero() {
+		add("created_at >= ?", ceilMicros(q.CreatedFrom))
 	}
-	if q.Priority != "" {
-		add("priority = ?", q.Priority)
+	if !q.CreatedTo.IsZero() {
+		add("created_at < ?", ceilMicros(q.CreatedTo))
+	}
+	// Sorted, so that the same query gives the same statement text.
+	for _, name := range slices.Sorted(maps.Keys(q.CustomFields)) {
+		vals := q.CustomFields[name]
+		if len(vals) == 0 {
+			continue
+		}
+		if !ticketcore.ValidCustomFieldName(name) {
+			return ticketcore.ListPage{}, ticketcore.Invalid(ticketcore.CustomFieldParam+name, "is not a custom field name")
+		}
+		add(s.d.cfText+" IN ("+placeholders(len(vals))+")", append([]any{name}, toAny(vals)...)...)
 	}
 	if q.CustomerID != 0 {
 		add("customer_id = ?", q.CustomerID)
@@ -509,6 +565,18 @@ func (s *Store) ListTickets(ctx context.Context, q ticketcore.ListQuery) (ticket
 		last = cursor{V: v, I: id}
 	}
 	return page, rows.Err()
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// ceilMicros is t in the unit of the stored times, rounded up: a stored
+// time s is at or after t exactly when s >= ceilMicros(t).
+func ceilMicros(t time.Time) int64 {
+	us := t.UnixMicro()
+	if t.Sub(time.UnixMicro(us)) > 0 {
+		us++
+	}
+	return us
 }
 
 func toAny(ss []string) []any {

@@ -1,0 +1,32 @@
+-- The ticket list filters by the analytics hotspot dimensions, so that a
+-- dashboard bar (category = Network, created in week W) lands on its
+-- tickets. Each dimension the ticket holds as one text gets a column,
+-- written with every insert and update of the ticket; existing rows take
+-- theirs from doc here. cf_text holds the custom fields as a JSON object of
+-- name -> text as the analytics renders them (ticketcore.CustomFieldText);
+-- that rendering (shortest decimals, sorted lists) is Go's, so the store
+-- fills cf_text of existing rows in Go right after this step (migrate.go).
+-- Tags are matched in doc: a list filtered by tag is narrowed by the other
+-- filters first, and a tag table would cost a write per tag.
+ALTER TABLE tickets ADD COLUMN category TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN product TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN region TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN customer_tier TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN ticket_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE tickets ADD COLUMN cf_text TEXT NOT NULL DEFAULT '{}';
+
+UPDATE tickets SET
+    category      = COALESCE(json_extract(doc, '$.category'), ''),
+    product       = COALESCE(json_extract(doc, '$.product'), ''),
+    channel       = COALESCE(json_extract(doc, '$.channel'), ''),
+    region        = COALESCE(json_extract(doc, '$.region'), ''),
+    customer_tier = COALESCE(json_extract(doc, '$.customer.tier'), ''),
+    ticket_type   = COALESCE(json_extract(doc, '$.type'), '');
+
+-- Category and product have many values, each a small share of the tickets:
+-- the drill-down (one value, a week, newest first) reads its page straight
+-- from these. Channel, region, tier and type have a few values each; the
+-- created_at index with a filter serves them as well.
+CREATE INDEX tickets_category ON tickets (category, created_at, id);
+CREATE INDEX tickets_product ON tickets (product, created_at, id);
