@@ -35,6 +35,7 @@ type Store interface {
 	analytics.TimeTraveler
 	analytics.Repeater
 	analytics.PainPointer
+	analytics.Trender
 }
 
 // Handlers serve the analytics API from one store.
@@ -82,6 +83,7 @@ func Routes(h *Handlers) []Route {
 		r("/spikes", h.Spikes),
 		r("/repeats", h.Repeats),
 		r("/painpoints", h.PainPoints),
+		r("/trends", h.Trends),
 	}
 }
 

@@ -45,6 +45,13 @@ func fakeAnalytics() []api.ExtraRoute {
 			`"overall_tickets": 15, "overall_share": 0.15, "lift": 2, "score": 24, "reopened": 3, "reopen_rate": 0.25, "sla_breached": 6, ` +
 			`"sla_breach_rate": 0.5, "resolved": 10, "resolve_p50_ms": 3600000, "csat_ratings": 4, "csat_average": 3.5, "csat_response_rate": 0.3333, ` +
 			`"finding": "premium: vpn is 2.0x as frequent as overall (12 tickets, 25% reopened, 50% SLA breached, CSAT 3.5 from 4 ratings)"}]}]}`,
+		"/api/v1/analytics/trends": `{` + period + `, "bucket": "week", "tz": "Europe/Berlin", "points": [` +
+			`{"bucket": "2025-12-29T00:00:00+01:00", "end": "2026-01-04T23:00:00Z", "created": 52, "resolved": 40, "backlog": 77, ` +
+			`"sla_met": 31, "sla_percent": 77.5, "first_response_p50_ms": 2950000, "resolve_p50_ms": 86400000, ` +
+			`"csat_ratings": 12, "csat_sum": 47, "csat_average": 3.9167}, ` +
+			`{"bucket": "2026-01-26T00:00:00+01:00", "end": "2026-02-01T00:00:00Z", "created": 0, "resolved": 0, "backlog": 80, ` +
+			`"sla_met": 0, "sla_percent": 0, "first_response_p50_ms": 0, "resolve_p50_ms": 0, ` +
+			`"csat_ratings": 0, "csat_sum": 0, "csat_average": 0}]}`,
 		"/api/v1/analytics/rootcause": `{` + period + `, "chains": {"chains": 2, "tickets": 5, "longest": 3, "dangling_links": 1, ` +
 			`"by_kind": [{"kind": "duplicate", "chains": 1, "tickets": 3}, {"kind": "reopened", "chains": 1, "tickets": 2}], ` +
 			`"top": [{"root_id": 4, "root_subject": "VPN down", "root_category": "vpn", "root_product": "router", ` +
@@ -61,7 +68,7 @@ func fakeAnalytics() []api.ExtraRoute {
 			`"age_ms": 442800000, "sla_state": "at_risk"}]}`,
 	}
 	var out []api.ExtraRoute
-	for _, name := range []string{"rootcause", "open", "hotspots", "movers", "backlog", "performance", "bottlenecks", "spikes", "repeats", "painpoints"} {
+	for _, name := range []string{"rootcause", "open", "hotspots", "movers", "backlog", "performance", "bottlenecks", "spikes", "repeats", "painpoints", "trends"} {
 		path := "/api/v1/analytics/" + name
 		body := bodies[path]
 		out = append(out, api.ExtraRoute{Method: http.MethodGet, Path: path, Roles: []auth.Role{auth.RoleAdmin, auth.RoleManager},

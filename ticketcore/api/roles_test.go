@@ -123,6 +123,7 @@ var expectedRoles = map[string]string{
 	"GET /api/v1/analytics/spikes":      "admin manager",
 	"GET /api/v1/analytics/repeats":     "admin manager",
 	"GET /api/v1/analytics/painpoints":  "admin manager",
+	"GET /api/v1/analytics/trends":      "admin manager",
 }
 
 // TestRoleMatrix calls every route as every role (and anonymously) and checks

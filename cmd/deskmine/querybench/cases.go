@@ -67,6 +67,9 @@ var Cases = []Case{
 	{"spikes-day-tz", "/spikes", 90 * day, "dimension=category&bucket=day&tz={tz}&from={from}&to={to}"},
 	{"spikes-hour-tz", "/spikes", 7 * day, "dimension=team&bucket=hour&tz={tz}&from={from}&to={to}"},
 	{"spikes-day-filter", "/spikes", 90 * day, "dimension=channel&bucket=day&from={from}&to={to}&filter.customer_tier={tier}"},
+	{"trends-day-tz", "/trends", 30 * day, "bucket=day&tz={tz}&from={from}&to={to}"},
+	{"trends-week-quarter", "/trends", 90 * day, "bucket=week&from={from}&to={to}"},
+	{"trends-month-year-filter", "/trends", 365 * day, "bucket=month&tz={tz}&from={from}&to={to}&filter.team={team}"},
 }
 
 // Values of the generated history (analytics/storetest.Generate) that the

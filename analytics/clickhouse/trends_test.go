@@ -1,0 +1,14 @@
+package clickhouse
+
+import (
+	"testing"
+
+	"github.com/deskmine/deskmine/analytics/storetest"
+	"github.com/deskmine/deskmine/internal/testch"
+)
+
+// TestTrends: the trend series equal the answers computed from the events
+// alone, and each point's backlog equals Backlog at its end.
+func TestTrends(t *testing.T) {
+	storetest.RunTrends(t, func(t *testing.T) storetest.TrendStore { return open(t, testch.DSN(t)) })
+}
