@@ -66,6 +66,15 @@ type Config struct {
 	KB KBConfig `yaml:"kb"`
 	// Mail configures the mail Deskmine sends customers.
 	Mail MailConfig `yaml:"mail"`
+	// UI configures the web dashboards.
+	UI UIConfig `yaml:"ui"`
+}
+
+// UIConfig configures the web dashboards.
+type UIConfig struct {
+	// TimeZone is the IANA zone the dashboards show times in and cut their
+	// days, weeks and months by.
+	TimeZone string `yaml:"time_zone"`
 }
 
 // MailConfig configures outgoing mail: agents' public replies and the
@@ -267,6 +276,7 @@ func Default() Config {
 		Analytics: AnalyticsConfig{SpikeWatch: SpikeWatchConfig{Interval: 15 * time.Minute,
 			Dimensions: []string{"category", "product"}, Bucket: "hour", TZ: "UTC", Lookback: 2}},
 		KB:   KBConfig{MineInterval: time.Hour, MinGroup: 5, RetrainEvery: 2000},
+		UI:   UIConfig{TimeZone: "UTC"},
 		Mail: MailConfig{IMAPInterval: time.Minute},
 		Tickets: TicketsConfig{
 			Types:           []string{"question", "incident", "problem", "request", "complaint"},

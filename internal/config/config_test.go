@@ -436,6 +436,7 @@ func TestEverySettingHasAnEnvVar(t *testing.T) {
 		"kb.min_group":                     "DESKMINE_KB__MIN_GROUP",
 		"kb.retrain_every":                 "DESKMINE_KB__RETRAIN_EVERY",
 		"kb.auto_apply_confidence":         "DESKMINE_KB__AUTO_APPLY_CONFIDENCE",
+		"ui.time_zone":                     "DESKMINE_UI__TIME_ZONE",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("settings:\n got %v\nwant %v", got, want)
@@ -603,6 +604,8 @@ func TestValidate(t *testing.T) {
 			"kb.retrain_every: must be positive, got 0",
 			"kb.auto_apply_confidence: must be 0 (never) or in (0, 1], got 1.5",
 		}},
+		{"bad ui zone", func(c *Config) { c.UI.TimeZone = "Mars/Olympus" }, []string{
+			"ui.time_zone: \"Mars/Olympus\" is not an IANA time zone such as UTC or Asia/Shanghai"}},
 		{"no types", func(c *Config) { c.Tickets.Types = nil }, []string{"tickets.types: must not be empty"}},
 		{"duplicate tier", func(c *Config) { c.Tickets.CustomerTiers = []string{"a", " b", "a"} }, []string{
 			`tickets.customer_tiers[1]: " b" is empty or padded`,

@@ -56,6 +56,7 @@ func flagSpecs() []flagSpec {
 		{"kb-dsn", "kb.dsn", "knowledge-base store: postgres:// URL or SQLite file `path` (default: the PostgreSQL ticket store, else <data>/kb.db)"},
 		{"kb-index", "kb.index", "`directory` of the knowledge-base search index (default <data>/kb/index)"},
 		{"mine-interval", "kb.mine_interval", "how often serve runs the KB miner (`duration`; 0: only on demand)"},
+		{"ui-time-zone", "ui.time_zone", "IANA time `zone` the dashboards show times and cut periods in"},
 	}
 }
 

@@ -94,6 +94,10 @@ func (c Config) Validate() error {
 		p.add("kb.auto_apply_confidence", fmt.Sprintf("must be 0 (never) or in (0, 1], got %g", c.KB.AutoApplyConfidence))
 	}
 
+	if _, err := time.LoadLocation(c.UI.TimeZone); err != nil || c.UI.TimeZone == "" || c.UI.TimeZone == "Local" {
+		p.add("ui.time_zone", fmt.Sprintf("%q is not an IANA time zone such as UTC or Asia/Shanghai", c.UI.TimeZone))
+	}
+
 	if _, ok := logLevels[c.Log.Level]; !ok {
 		p.add("log.level", fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level))
 	}
