@@ -168,5 +168,7 @@ func meanPairwiseCosine(vs []sparse, acc *accumulator) float64 {
 	}
 	s := acc.vector()
 	n := s.norm()
-	return (n*n - self) / float64(m*(m-1))
+	// Rounding can carry identical resolutions a hair past 1 (or a set of
+	// opposite ones below 0); a cosine mean is neither.
+	return min(max((n*n-self)/float64(m*(m-1)), 0), 1)
 }

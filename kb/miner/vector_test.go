@@ -111,6 +111,25 @@ func TestMeanPairwiseCosineMatchesBruteForce(t *testing.T) {
 	if got := meanPairwiseCosine([]sparse{same, same, same}, acc); math.Abs(got-1) > 1e-6 {
 		t.Errorf("identical members: %v", got)
 	}
+	// Identical unit vectors of many terms: the sum of squares rounds past
+	// m*m on some inputs; the mean must still be a cosine (the article
+	// store refuses a consistency above 1).
+	for m := 2; m <= 40; m++ {
+		for terms := 1; terms <= 30; terms++ {
+			pairs := make([]float64, 0, 2*terms)
+			for k := range terms {
+				pairs = append(pairs, float64(k), 1/math.Sqrt(float64(terms))*(1+float64(k%3)/10))
+			}
+			u := vec(pairs...).normalized()
+			vs := make([]sparse, m)
+			for i := range vs {
+				vs[i] = u
+			}
+			if got := meanPairwiseCosine(vs, acc); got > 1 || got < 0 {
+				t.Fatalf("%d identical members of %d terms: %v", m, terms, got)
+			}
+		}
+	}
 }
 
 func TestIDF(t *testing.T) {
