@@ -43,3 +43,27 @@ start_clickhouse() {
   echo "clickhouse-server did not answer within 60 s; see $log" >&2
   return 1
 }
+
+# ensure_assets: the dashboards embed echarts from its npm package, pinned by
+# dashboards/web/package-lock.json; copy it where go:embed finds it. Runs
+# before every build so a changed lock file takes effect.
+ensure_assets() {
+  need_pkg npm npm
+  local web=dashboards/web out=dashboards/static/vendor
+  npm ci --prefix "$web" --no-audit --no-fund --loglevel=error >/dev/null
+  mkdir -p "$out"
+  cp "$web/node_modules/echarts/dist/echarts.min.js" "$out/echarts.min.js"
+}
+
+# ensure_browser: the dashboards' browser tests drive Debian's chromium;
+# a CJK font lets the Chinese pages render readable screenshots.
+ensure_browser() {
+  need_pkg chromium chromium
+  if [ "$(id -u)" = 0 ] && ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+    if [ -z "${APT_UPDATED:-}" ]; then
+      apt-get update -qq >/dev/null
+      APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
+  fi
+}
