@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
+	"github.com/deskmine/deskmine/dashboards"
 	"github.com/deskmine/deskmine/analytics/httpapi"
 	"github.com/deskmine/deskmine/ticketcore/api"
 	"github.com/deskmine/deskmine/ticketcore/attach"
@@ -113,6 +114,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := api.New(a.svc, a.auth, notes.options(api.Options{Attachments: files, MaxBodyBytes: cfg.HTTP.MaxBodyBytes, SecureCookies: cfg.HTTP.SecureCookies,
 		Logger: a.log, Ready: a.store.Ping, Desk: d, SLA: clocks.clocks, SLASettings: a.store, Extra: extra}))
 	srv.Registry().MustRegister(notes.stats)
+	ui, err := openDashboards(a, d, an, know)
+	if err != nil {
+		an.Close()
+		return err
+	}
 	stream, err := startStream(ctx, a, srv.Registry(), an)
 	if err != nil {
 		return err
@@ -137,10 +143,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.HTTP.ReadTimeout,
+	hs := &http.Server{Handler: webHandler(srv.Handler(), ui.Handler()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: cfg.HTTP.ReadTimeout,
 		WriteTimeout: cfg.HTTP.WriteTimeout, IdleTimeout: 2 * time.Minute}
 	a.log.Info("serving", "addr", ln.Addr().String(), "store", a.store.Dialect(), "data", cfg.Data)
 	fmt.Fprintf(stdout, "Deskmine API on http://%s/api/v1 (OpenAPI: /api/v1/openapi.json)\n", ln.Addr())
+	fmt.Fprintf(stdout, "Deskmine dashboards on http://%s%s/\n", ln.Addr(), dashboards.Prefix)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go maintain(ctx, a)
