@@ -16,7 +16,8 @@ const benchUsage = `usage: deskmine bench create [--seconds N] [--runs N] [--con
        deskmine bench pipeline [--events N] [--runs N] [--clickhouse DSN] [--skip-throughput] [--skip-freshness]
        deskmine bench query [--events N] [--store duckdb|clickhouse|both] [--duckdb FILE] [--clickhouse DSN]
                             [--keep] [--reuse] [--runs N] [--warmups N] [--case-budget D] [--seed N] [--cases REGEXP]
-       deskmine bench knowledge [--data-dir DIR] [--indexed N] [--queries N] [--json FILE]`
+       deskmine bench knowledge [--data-dir DIR] [--indexed N] [--queries N] [--json FILE]
+       deskmine bench pages [--events N] [--duckdb FILE] [--reuse] [--data-dir DIR] [--runs N] [--warmups N] [--pages REGEXP]`
 
 // cmdBench runs a benchmark and prints one JSON object as its last line.
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,6 +35,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdBenchQuery(ctx, args[1:], stdout, stderr)
 	case "knowledge":
 		return cmdBenchKnowledge(ctx, args[1:], stdout, stderr)
+	case "pages":
+		return cmdBenchPages(ctx, args[1:], stdout, stderr)
 	}
 	return usagef("unknown benchmark %q\n%s", args[0], benchUsage)
 }
