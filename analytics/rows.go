@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmine/deskmine/internal/cftext"
 	"github.com/deskmine/deskmine/ticketcore/events"
 )
 
@@ -326,33 +327,7 @@ func CustomerKey(c events.Customer) string {
 // CustomFieldText is the stored text of a custom field value: strings as
 // they are, numbers in their shortest decimal form without exponent, booleans
 // as true/false, lists (multi-enum) sorted and joined with commas.
-func CustomFieldText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case bool:
-		return strconv.FormatBool(x)
-	case []any:
-		parts := make([]string, 0, len(x))
-		for _, e := range x {
-			parts = append(parts, CustomFieldText(e))
-		}
-		slices.Sort(parts)
-		return strings.Join(parts, ",")
-	case []string:
-		parts := slices.Sorted(slices.Values(x))
-		return strings.Join(parts, ",")
-	}
-	return fmt.Sprint(v)
-}
+func CustomFieldText(v any) string { return cftext.Text(v) }
 
 func customFields(m map[string]any) (keys, vals []string) {
 	keys = make([]string, 0, len(m))

@@ -85,11 +85,7 @@ type rootCauseData struct {
 // rootCause: chains of follow-up and duplicate tickets with their roots,
 // reopen rates, and hand-offs by product and category.
 func (s *Server) rootCause(c echo.Context) error {
-	p, err := s.parsePeriod(c, "90d")
-	if err != nil {
-		return err
-	}
-	filters, flist, err := parseFilters(c, perfDims())
+	p, filters, flist, err := s.periodAndFilters(c, "90d", perfDims())
 	if err != nil {
 		return err
 	}
@@ -128,11 +124,7 @@ type bottleneckData struct {
 // bottlenecks: where tickets wait, by team and status, and which pairs of
 // teams pass tickets back and forth.
 func (s *Server) bottlenecks(c echo.Context) error {
-	p, err := s.parsePeriod(c, "30d")
-	if err != nil {
-		return err
-	}
-	filters, flist, err := parseFilters(c, perfDims())
+	p, filters, flist, err := s.periodAndFilters(c, "30d", perfDims())
 	if err != nil {
 		return err
 	}
@@ -187,11 +179,7 @@ type perfData struct {
 // performance: leaderboards of agents or teams over the tickets they
 // resolved, against the period before; anonymous mode hides names.
 func (s *Server) performance(c echo.Context) error {
-	p, err := s.parsePeriod(c, "30d")
-	if err != nil {
-		return err
-	}
-	filters, flist, err := parseFilters(c, perfDims())
+	p, filters, flist, err := s.periodAndFilters(c, "30d", perfDims())
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,8 @@ var staticFiles embed.FS
 var requiredAssets = []string{"app.css", "app.js", "vendor/echarts.min.js"}
 
 type asset struct {
-	body []byte
-	hash string // first 12 hex digits of the SHA-256, the cache-busting version
+	body  []byte
+	hash  string // first 12 hex digits of the SHA-256, the cache-busting version
 	ctype string
 }
 

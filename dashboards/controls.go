@@ -86,6 +86,16 @@ func (s *Server) parsePeriod(c echo.Context, defaultRange string) (period, error
 	return p, nil
 }
 
+// periodAndFilters reads a manager page's period and its filters over dims.
+func (s *Server) periodAndFilters(c echo.Context, defaultRange string, dims []string) (period, map[string][]string, []filter, error) {
+	p, err := s.parsePeriod(c, defaultRange)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	filters, list, err := parseFilters(c, dims)
+	return p, filters, list, err
+}
+
 // bucketEnd is the end of the bucket starting at b.
 func bucketEnd(b time.Time, bucket string) time.Time {
 	switch bucket {

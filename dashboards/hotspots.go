@@ -20,27 +20,23 @@ type hotspotRow struct {
 }
 
 type hotspotData struct {
-	P           period
-	Dim, Dim2   string
-	By          string
-	Limit       int
-	Dims        []string
-	Filters     []filter
-	Chart       chart
-	Rows        []hotspotRow
-	Movers      []analytics.Mover
-	MoverLinks  map[string]string
-	Total       int64
+	P          period
+	Dim, Dim2  string
+	By         string
+	Limit      int
+	Dims       []string
+	Filters    []filter
+	Chart      chart
+	Rows       []hotspotRow
+	Movers     []analytics.Mover
+	MoverLinks map[string]string
+	Total      int64
 }
 
 // hotspots: ticket counts by one or two dimensions, optionally over time,
 // every bar and cell a link to the tickets behind it.
 func (s *Server) hotspots(c echo.Context) error {
-	p, err := s.parsePeriod(c, "30d")
-	if err != nil {
-		return err
-	}
-	filters, flist, err := parseFilters(c, hotspotDims())
+	p, filters, flist, err := s.periodAndFilters(c, "30d", hotspotDims())
 	if err != nil {
 		return err
 	}

@@ -212,37 +212,13 @@ func (e *kbEnv) status(id int64) articles.Candidate {
 	return c
 }
 
-func kbWant(t *testing.T, rec *httptest.ResponseRecorder, code int, contains ...string) string {
-	t.Helper()
-	body := rec.Body.String()
-	if rec.Code != code {
-		t.Fatalf("status %d, want %d; body:\n%s", rec.Code, code, kbShort(body))
-	}
-	for _, s := range contains {
-		if !strings.Contains(body, s) {
-			t.Errorf("body lacks %q:\n%s", s, kbShort(body))
-		}
-	}
-	return body
-}
-
-func kbShort(s string) string {
-	if i := strings.Index(s, "<main>"); i >= 0 {
-		s = s[i:]
-	}
-	if len(s) > 4000 {
-		return s[:4000] + "…"
-	}
-	return s
-}
-
 func kbCandLink(id int64) string { return fmt.Sprintf(`href="/ui/kb/candidates/%d"`, id) }
 
 // review walks a candidate to in_review with rita as its reviewer.
 func (e *kbEnv) toReview(id int64) {
 	e.t.Helper()
-	kbWant(e.t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/assign", id), kbRita, nil), http.StatusSeeOther)
-	kbWant(e.t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/submit", id), kbRita, nil), http.StatusSeeOther)
+	want(e.t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/assign", id), kbRita, nil), http.StatusSeeOther)
+	want(e.t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/submit", id), kbRita, nil), http.StatusSeeOther)
 	if got := e.status(id); got.Status != articles.StatusInReview || got.Reviewer != "rita" {
 		e.t.Fatalf("candidate %d is %s with reviewer %q, want in_review with rita", id, got.Status, got.Reviewer)
 	}
@@ -255,43 +231,43 @@ func TestKBQueueFilters(t *testing.T) {
 	gone := e.candidate(articles.CandidateInput{Content: kbContent("Wi-Fi drops")})
 	e.toReview(mine.ID)
 	e.toReview(gone.ID)
-	kbWant(t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/reject", gone.ID), kbRita, url.Values{"note": {"duplicate"}}), http.StatusSeeOther)
+	want(t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/reject", gone.ID), kbRita, url.Values{"note": {"duplicate"}}), http.StatusSeeOther)
 
-	body := kbWant(t, e.get("/ui/kb", kbRita), http.StatusOK, kbCandLink(open.ID), kbCandLink(mine.ID), "Printer jams", "80.0%",
+	body := want(t, e.get("/ui/kb", kbRita), http.StatusOK, kbCandLink(open.ID), kbCandLink(mine.ID), "Printer jams", "80.0%",
 		`data-export="kb-queue"`, `class="sortable"`)
 	if strings.Contains(body, kbCandLink(gone.ID)) {
 		t.Errorf("default queue shows the rejected candidate")
 	}
-	body = kbWant(t, e.get("/ui/kb?status=rejected", kbRita), http.StatusOK, kbCandLink(gone.ID))
+	body = want(t, e.get("/ui/kb?status=rejected", kbRita), http.StatusOK, kbCandLink(gone.ID))
 	if strings.Contains(body, kbCandLink(open.ID)) || strings.Contains(body, kbCandLink(mine.ID)) {
 		t.Errorf("status=rejected shows open candidates")
 	}
-	kbWant(t, e.get("/ui/kb?status=all", kbRita), http.StatusOK, kbCandLink(open.ID), kbCandLink(mine.ID), kbCandLink(gone.ID))
-	body = kbWant(t, e.get("/ui/kb?mine=1", kbRita), http.StatusOK, kbCandLink(mine.ID))
+	want(t, e.get("/ui/kb?status=all", kbRita), http.StatusOK, kbCandLink(open.ID), kbCandLink(mine.ID), kbCandLink(gone.ID))
+	body = want(t, e.get("/ui/kb?mine=1", kbRita), http.StatusOK, kbCandLink(mine.ID))
 	if strings.Contains(body, kbCandLink(open.ID)) {
 		t.Errorf("mine=1 shows a candidate without reviewer")
 	}
-	body = kbWant(t, e.get("/ui/kb?mine=1", kbRob), http.StatusOK, "No candidate matches")
+	body = want(t, e.get("/ui/kb?mine=1", kbRob), http.StatusOK, "No candidate matches")
 	if strings.Contains(body, kbCandLink(mine.ID)) {
 		t.Errorf("mine=1 for rob shows rita's candidate")
 	}
-	kbWant(t, e.get("/ui/kb?kind=update", kbRita), http.StatusOK, "No candidate matches")
-	kbWant(t, e.get("/ui/kb?status=in_review&kind=new", kbRita), http.StatusOK, kbCandLink(mine.ID))
-	kbWant(t, e.get("/ui/kb?limit=1&status=all", kbRita), http.StatusOK, kbCandLink(open.ID), "Only the first 1 rows")
+	want(t, e.get("/ui/kb?kind=update", kbRita), http.StatusOK, "No candidate matches")
+	want(t, e.get("/ui/kb?status=in_review&kind=new", kbRita), http.StatusOK, kbCandLink(mine.ID))
+	want(t, e.get("/ui/kb?limit=1&status=all", kbRita), http.StatusOK, kbCandLink(open.ID), "Only the first 1 rows")
 
-	kbWant(t, e.get("/ui/kb?status=done", kbRita), http.StatusBadRequest, "<strong>status</strong>")
-	kbWant(t, e.get("/ui/kb?kind=old", kbRita), http.StatusBadRequest, "<strong>kind</strong>")
-	kbWant(t, e.get("/ui/kb?mine=yes", kbRita), http.StatusBadRequest, "<strong>mine</strong>")
-	kbWant(t, e.get("/ui/kb?limit=0", kbRita), http.StatusBadRequest, "<strong>limit</strong>")
+	want(t, e.get("/ui/kb?status=done", kbRita), http.StatusBadRequest, "<strong>status</strong>")
+	want(t, e.get("/ui/kb?kind=old", kbRita), http.StatusBadRequest, "<strong>kind</strong>")
+	want(t, e.get("/ui/kb?mine=yes", kbRita), http.StatusBadRequest, "<strong>mine</strong>")
+	want(t, e.get("/ui/kb?limit=0", kbRita), http.StatusBadRequest, "<strong>limit</strong>")
 
 	// The same screen in Chinese.
-	kbWant(t, e.get("/ui/kb", kbRita, "Accept-Language", "zh-CN,zh;q=0.9"), http.StatusOK, "审核队列", "待处理")
+	want(t, e.get("/ui/kb", kbRita, "Accept-Language", "zh-CN,zh;q=0.9"), http.StatusOK, "审核队列", "待处理")
 }
 
 func TestKBCandidatePageShowsSources(t *testing.T) {
 	e := kbSetup(t)
 	c := e.candidate(articles.CandidateInput{Content: kbContent("Printer jams"), Sources: []int64{101, 102, 140, 999}})
-	body := kbWant(t, e.get(fmt.Sprintf("/ui/kb/candidates/%d", c.ID), kbRita), http.StatusOK,
+	body := want(t, e.get(fmt.Sprintf("/ui/kb/candidates/%d", c.ID), kbRita), http.StatusOK,
 		"Printer jams on tray 101", "Printer jams on tray 102", `href="/ui/tickets/101"`, "Cleaned roller 102",
 		"This ticket no longer exists.", "Remove the jammed paper", "Blinking light",
 		"&lt;script&gt;alert(1)&lt;/script&gt;", fmt.Sprintf(`action="/ui/kb/candidates/%d/assign"`, c.ID),
@@ -310,7 +286,7 @@ func TestKBCandidatePageShowsSources(t *testing.T) {
 	}
 	big := e.candidate(articles.CandidateInput{Content: kbContent("Big cluster"), Sources: many})
 	before := e.tickets.gets.Load()
-	body = kbWant(t, e.get(fmt.Sprintf("/ui/kb/candidates/%d", big.ID), kbRita), http.StatusOK,
+	body = want(t, e.get(fmt.Sprintf("/ui/kb/candidates/%d", big.ID), kbRita), http.StatusOK,
 		"Printer jams on tray 120", "5 more source tickets are not shown.", "Source tickets (25)")
 	if strings.Contains(body, "Printer jams on tray 121") {
 		t.Errorf("more than %d source tickets shown", kbMaxSources)
@@ -318,10 +294,10 @@ func TestKBCandidatePageShowsSources(t *testing.T) {
 	if got := e.tickets.gets.Load() - before; got != kbMaxSources {
 		t.Errorf("read %d tickets, want %d", got, kbMaxSources)
 	}
-	kbWant(t, e.get(fmt.Sprintf("/ui/kb/candidates/%d", big.ID), kbRita, "Accept-Language", "zh-CN"), http.StatusOK, "另有 5 个来源工单未显示")
+	want(t, e.get(fmt.Sprintf("/ui/kb/candidates/%d", big.ID), kbRita, "Accept-Language", "zh-CN"), http.StatusOK, "另有 5 个来源工单未显示")
 
-	kbWant(t, e.get("/ui/kb/candidates/9999", kbRita), http.StatusNotFound)
-	kbWant(t, e.get("/ui/kb/candidates/abc", kbRita), http.StatusBadRequest, "<strong>id</strong>")
+	want(t, e.get("/ui/kb/candidates/9999", kbRita), http.StatusNotFound)
+	want(t, e.get("/ui/kb/candidates/abc", kbRita), http.StatusBadRequest, "<strong>id</strong>")
 }
 
 func TestKBApprovePublishes(t *testing.T) {
@@ -330,31 +306,31 @@ func TestKBApprovePublishes(t *testing.T) {
 	base := fmt.Sprintf("/ui/kb/candidates/%d", c.ID)
 
 	rec := e.post(base+"/assign", kbRita, nil)
-	kbWant(t, rec, http.StatusSeeOther)
+	want(t, rec, http.StatusSeeOther)
 	if loc := rec.Header().Get("Location"); loc != base+"?done=assign" {
 		t.Errorf("assign redirects to %q", loc)
 	}
 	if got := e.status(c.ID); got.Reviewer != "rita" || got.Status != articles.StatusCandidate {
 		t.Fatalf("after assign: %s, reviewer %q", got.Status, got.Reviewer)
 	}
-	kbWant(t, e.get(base+"?done=assign", kbRita), http.StatusOK, "The candidate is assigned to you.", base+"/submit")
+	want(t, e.get(base+"?done=assign", kbRita), http.StatusOK, "The candidate is assigned to you.", base+"/submit")
 
-	kbWant(t, e.post(base+"/submit", kbRita, url.Values{"note": {"ready"}}), http.StatusSeeOther)
+	want(t, e.post(base+"/submit", kbRita, url.Values{"note": {"ready"}}), http.StatusSeeOther)
 	if got := e.status(c.ID); got.Status != articles.StatusInReview {
 		t.Fatalf("after submit: %s", got.Status)
 	}
-	body := kbWant(t, e.get(base, kbRita), http.StatusOK, base+"/approve", base+"/reject", base+"/request-changes", "Submitted")
+	body := want(t, e.get(base, kbRita), http.StatusOK, base+"/approve", base+"/reject", base+"/request-changes", "Submitted")
 	if strings.Contains(body, base+"/assign") {
 		t.Errorf("assign offered to the reviewer already assigned")
 	}
 	// Another reviewer sees why the decision is not theirs.
-	body = kbWant(t, e.get(base, kbRob), http.StatusOK, "Assigned to rita", base+"/assign")
+	body = want(t, e.get(base, kbRob), http.StatusOK, "Assigned to rita", base+"/assign")
 	if strings.Contains(body, base+"/approve") {
 		t.Errorf("approve offered to a reviewer who is not assigned")
 	}
 
 	rec = e.post(base+"/approve", kbRita, url.Values{"note": {"looks right"}})
-	kbWant(t, rec, http.StatusSeeOther)
+	want(t, rec, http.StatusSeeOther)
 	list, err := e.store.ListArticles(e.ctx, articles.ArticleFilter{Status: articles.ArticlePublished})
 	if err != nil || len(list) != 1 || list[0].Content.Title != "Printer jams" {
 		t.Fatalf("published articles: %+v, %v", list, err)
@@ -368,13 +344,13 @@ func TestKBApprovePublishes(t *testing.T) {
 	if got := e.status(c.ID); got.Status != articles.StatusApproved || got.ArticleID != list[0].ID {
 		t.Errorf("after approve: %s, article %d", got.Status, got.ArticleID)
 	}
-	kbWant(t, e.get(rec.Header().Get("Location"), kbRita), http.StatusOK, "Approved: the article is published", "Printer jams")
-	body = kbWant(t, e.get(base, kbRita), http.StatusOK, "This candidate is closed", fmt.Sprintf(`href="/ui/kb/articles/%d"`, list[0].ID))
+	want(t, e.get(rec.Header().Get("Location"), kbRita), http.StatusOK, "Approved: the article is published", "Printer jams")
+	body = want(t, e.get(base, kbRita), http.StatusOK, "This candidate is closed", fmt.Sprintf(`href="/ui/kb/articles/%d"`, list[0].ID))
 	if strings.Contains(body, base+"/comment") {
 		t.Errorf("comment form offered on an approved candidate")
 	}
 	// Approving twice is a conflict, not a second article.
-	kbWant(t, e.post(base+"/approve", kbRita, nil), http.StatusConflict)
+	want(t, e.post(base+"/approve", kbRita, nil), http.StatusConflict)
 }
 
 func TestKBRejectAndRequestChanges(t *testing.T) {
@@ -383,19 +359,19 @@ func TestKBRejectAndRequestChanges(t *testing.T) {
 	base := fmt.Sprintf("/ui/kb/candidates/%d", c.ID)
 	e.toReview(c.ID)
 
-	kbWant(t, e.post(base+"/request-changes", kbRita, url.Values{"note": {"  "}}), http.StatusUnprocessableEntity, "<strong>note</strong>")
+	want(t, e.post(base+"/request-changes", kbRita, url.Values{"note": {"  "}}), http.StatusUnprocessableEntity, "<strong>note</strong>")
 	if got := e.status(c.ID); got.Status != articles.StatusInReview {
 		t.Fatalf("a refused request moved the candidate to %s", got.Status)
 	}
-	kbWant(t, e.post(base+"/request-changes", kbRita, url.Values{"note": {"add the model number"}}), http.StatusSeeOther)
+	want(t, e.post(base+"/request-changes", kbRita, url.Values{"note": {"add the model number"}}), http.StatusSeeOther)
 	if got := e.status(c.ID); got.Status != articles.StatusChangesRequested {
 		t.Fatalf("after request-changes: %s", got.Status)
 	}
-	kbWant(t, e.get(base, kbRita), http.StatusOK, "add the model number", "Changes requested", base+"/submit")
+	want(t, e.get(base, kbRita), http.StatusOK, "add the model number", "Changes requested", base+"/submit")
 
-	kbWant(t, e.post(base+"/submit", kbRita, nil), http.StatusSeeOther)
-	kbWant(t, e.post(base+"/reject", kbRita, nil), http.StatusUnprocessableEntity, "<strong>note</strong>")
-	kbWant(t, e.post(base+"/reject", kbRita, url.Values{"note": {"not reproducible"}}), http.StatusSeeOther)
+	want(t, e.post(base+"/submit", kbRita, nil), http.StatusSeeOther)
+	want(t, e.post(base+"/reject", kbRita, nil), http.StatusUnprocessableEntity, "<strong>note</strong>")
+	want(t, e.post(base+"/reject", kbRita, url.Values{"note": {"not reproducible"}}), http.StatusSeeOther)
 	if got := e.status(c.ID); got.Status != articles.StatusRejected {
 		t.Fatalf("after reject: %s", got.Status)
 	}
@@ -420,13 +396,13 @@ func TestKBComment(t *testing.T) {
 	e := kbSetup(t)
 	c := e.candidate(articles.CandidateInput{Content: kbContent("Printer jams")})
 	base := fmt.Sprintf("/ui/kb/candidates/%d", c.ID)
-	kbWant(t, e.post(base+"/comment", kbRita, url.Values{"body": {" "}}), http.StatusUnprocessableEntity, "<strong>body</strong>")
-	kbWant(t, e.post(base+"/comment", kbMax, url.Values{"body": {"Which tray <b>exactly</b>?"}}), http.StatusSeeOther)
+	want(t, e.post(base+"/comment", kbRita, url.Values{"body": {" "}}), http.StatusUnprocessableEntity, "<strong>body</strong>")
+	want(t, e.post(base+"/comment", kbMax, url.Values{"body": {"Which tray <b>exactly</b>?"}}), http.StatusSeeOther)
 	got := e.status(c.ID)
 	if len(got.Comments) != 1 || got.Comments[0].Author != "max" {
 		t.Fatalf("comments: %+v", got.Comments)
 	}
-	kbWant(t, e.get(base+"?done=comment", kbRita), http.StatusOK, "Which tray &lt;b&gt;exactly&lt;/b&gt;?", "Your comment was added.")
+	want(t, e.get(base+"?done=comment", kbRita), http.StatusOK, "Which tray &lt;b&gt;exactly&lt;/b&gt;?", "Your comment was added.")
 }
 
 func TestKBPermissions(t *testing.T) {
@@ -434,40 +410,40 @@ func TestKBPermissions(t *testing.T) {
 	c := e.candidate(articles.CandidateInput{Content: kbContent("Printer jams")})
 	base := fmt.Sprintf("/ui/kb/candidates/%d", c.ID)
 	for _, p := range []string{"/ui/kb", base, "/ui/kb/articles"} {
-		kbWant(t, e.get(p, kbAlice), http.StatusForbidden)
+		want(t, e.get(p, kbAlice), http.StatusForbidden)
 	}
-	kbWant(t, e.post(base+"/comment", kbAlice, url.Values{"body": {"hi"}}), http.StatusForbidden)
+	want(t, e.post(base+"/comment", kbAlice, url.Values{"body": {"hi"}}), http.StatusForbidden)
 
 	// A manager reads the queue but reviewing is the quality team's: the
 	// store refuses the assignment and the approval.
-	kbWant(t, e.get("/ui/kb", kbMax), http.StatusOK, kbCandLink(c.ID))
-	body := kbWant(t, e.get(base, kbMax), http.StatusOK)
+	want(t, e.get("/ui/kb", kbMax), http.StatusOK, kbCandLink(c.ID))
+	body := want(t, e.get(base, kbMax), http.StatusOK)
 	if strings.Contains(body, base+"/assign") {
 		t.Errorf("assign offered to a manager")
 	}
-	kbWant(t, e.post(base+"/assign", kbMax, nil), http.StatusForbidden)
+	want(t, e.post(base+"/assign", kbMax, nil), http.StatusForbidden)
 	e.toReview(c.ID)
-	kbWant(t, e.post(base+"/approve", kbMax, nil), http.StatusForbidden)
+	want(t, e.post(base+"/approve", kbMax, nil), http.StatusForbidden)
 	// A reviewer who is not assigned is refused too; an admin may take over.
-	kbWant(t, e.post(base+"/approve", kbRob, nil), http.StatusForbidden)
+	want(t, e.post(base+"/approve", kbRob, nil), http.StatusForbidden)
 	if got := e.status(c.ID); got.Status != articles.StatusInReview {
 		t.Fatalf("a refused approval moved the candidate to %s", got.Status)
 	}
 	if n := e.kn.syncs.Load(); n != 0 {
 		t.Errorf("SyncArticles called %d times after refused approvals", n)
 	}
-	kbWant(t, e.get(base, kbAda), http.StatusOK, base+"/approve")
-	kbWant(t, e.post(base+"/approve", kbAda, nil), http.StatusSeeOther)
+	want(t, e.get(base, kbAda), http.StatusOK, base+"/approve")
+	want(t, e.post(base+"/approve", kbAda, nil), http.StatusSeeOther)
 }
 
 func TestKBCSRF(t *testing.T) {
 	e := kbSetup(t)
 	c := e.candidate(articles.CandidateInput{Content: kbContent("Printer jams")})
 	path := fmt.Sprintf("/ui/kb/candidates/%d/assign", c.ID)
-	kbWant(t, e.postRaw(path, kbRita, url.Values{}), http.StatusForbidden)
-	kbWant(t, e.postRaw(path, kbRita, url.Values{csrfField: {"forged"}}), http.StatusForbidden)
+	want(t, e.postRaw(path, kbRita, url.Values{}), http.StatusForbidden)
+	want(t, e.postRaw(path, kbRita, url.Values{csrfField: {"forged"}}), http.StatusForbidden)
 	// A token is bound to its session: rob's token does not serve rita.
-	kbWant(t, e.postRaw(path, kbRita, url.Values{csrfField: {csrfToken(kbRob)}}), http.StatusForbidden)
+	want(t, e.postRaw(path, kbRita, url.Values{csrfField: {csrfToken(kbRob)}}), http.StatusForbidden)
 	if got := e.status(c.ID); got.Reviewer != "" {
 		t.Fatalf("a forged post assigned %q", got.Reviewer)
 	}
@@ -480,11 +456,11 @@ func TestKBCSRF(t *testing.T) {
 func TestKBBadAction(t *testing.T) {
 	e := kbSetup(t)
 	c := e.candidate(articles.CandidateInput{Content: kbContent("Printer jams")})
-	kbWant(t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/publish", c.ID), kbRita, nil), http.StatusBadRequest, "<strong>action</strong>")
-	kbWant(t, e.post("/ui/kb/candidates/0/assign", kbRita, nil), http.StatusBadRequest, "<strong>id</strong>")
-	kbWant(t, e.post("/ui/kb/candidates/9999/assign", kbRita, nil), http.StatusNotFound)
+	want(t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/publish", c.ID), kbRita, nil), http.StatusBadRequest, "<strong>action</strong>")
+	want(t, e.post("/ui/kb/candidates/0/assign", kbRita, nil), http.StatusBadRequest, "<strong>id</strong>")
+	want(t, e.post("/ui/kb/candidates/9999/assign", kbRita, nil), http.StatusNotFound)
 	// Deciding a candidate that is not in review is a conflict.
-	kbWant(t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/approve", c.ID), kbRita, nil), http.StatusConflict)
+	want(t, e.post(fmt.Sprintf("/ui/kb/candidates/%d/approve", c.ID), kbRita, nil), http.StatusConflict)
 }
 
 // kbPublish publishes content as a new article through the store.
@@ -504,42 +480,42 @@ func (e *kbEnv) publish(content articles.Content) articles.Article {
 func TestKBUpdateCandidateAndVersionDiff(t *testing.T) {
 	e := kbSetup(t)
 	art := e.publish(kbContent("Printer jams", "Open the tray", "Remove the jammed paper"))
-	kbWant(t, e.get(fmt.Sprintf("/ui/kb/articles/%d", art.ID), kbRita), http.StatusOK, "This article has only one version.")
+	want(t, e.get(fmt.Sprintf("/ui/kb/articles/%d", art.ID), kbRita), http.StatusOK, "This article has only one version.")
 
 	next := kbContent("Printer jams", "Open the rear tray", "Remove the jammed paper", "Print a test page")
 	c := e.candidate(articles.CandidateInput{Kind: articles.KindUpdate, TargetArticleID: art.ID, Content: next, Sources: []int64{103}})
 	base := fmt.Sprintf("/ui/kb/candidates/%d", c.ID)
-	body := kbWant(t, e.get(base, kbRita), http.StatusOK, "Proposed changes", "<ins>rear </ins>", "<ins>\nPrint a test page</ins>",
+	body := want(t, e.get(base, kbRita), http.StatusOK, "Proposed changes", "<ins>rear </ins>", "<ins>\nPrint a test page</ins>",
 		fmt.Sprintf("Compared with article #%d, version 1", art.ID))
 	if strings.Contains(body, "<del>") {
-		t.Errorf("the comparison deletes text the proposal keeps:\n%s", kbShort(body))
+		t.Errorf("the comparison deletes text the proposal keeps:\n%s", short(body))
 	}
 
 	e.toReview(c.ID)
 	rec := e.post(base+"/approve", kbRita, nil)
-	kbWant(t, rec, http.StatusSeeOther)
+	want(t, rec, http.StatusSeeOther)
 	if loc, want := rec.Header().Get("Location"), fmt.Sprintf("/ui/kb/articles/%d?done=approve", art.ID); loc != want {
 		t.Errorf("approve of an update redirects to %q, want %q", loc, want)
 	}
 	page := fmt.Sprintf("/ui/kb/articles/%d", art.ID)
-	body = kbWant(t, e.get(page, kbRita), http.StatusOK, "Versions", "Changes from version 1 to version 2.",
+	body = want(t, e.get(page, kbRita), http.StatusOK, "Versions", "Changes from version 1 to version 2.",
 		"<del>1. Open the tray\n</del>", "<ins>1. Open the rear tray\n</ins>", "3. Print a test page",
 		fmt.Sprintf(`href="/ui/kb/candidates/%d"`, c.ID), `<option value="1" selected>`, `<option value="2" selected>`)
 	if !regexp.MustCompile(`<td class="num">2 <span class="badge good">current</span>`).MatchString(body) {
 		t.Errorf("version 2 is not marked current")
 	}
 	// The approved candidate links to the diff its approval made.
-	kbWant(t, e.get(base, kbRita), http.StatusOK, fmt.Sprintf(`href="/ui/kb/articles/%d?from=1&amp;to=2"`, art.ID))
+	want(t, e.get(base, kbRita), http.StatusOK, fmt.Sprintf(`href="/ui/kb/articles/%d?from=1&amp;to=2"`, art.ID))
 
-	kbWant(t, e.get(page+"?from=2&to=2", kbRita), http.StatusOK, "No differences.")
-	body = kbWant(t, e.get(page+"?from=2&to=1", kbRita), http.StatusOK, "<ins>1. Open the tray\n</ins>")
+	want(t, e.get(page+"?from=2&to=2", kbRita), http.StatusOK, "No differences.")
+	body = want(t, e.get(page+"?from=2&to=1", kbRita), http.StatusOK, "<ins>1. Open the tray\n</ins>")
 	if strings.Contains(body, "<ins>1. Open the rear tray") {
 		t.Errorf("from=2&to=1 is not reversed")
 	}
-	kbWant(t, e.get(page+"?from=abc", kbRita), http.StatusBadRequest, "<strong>from</strong>", "a version number from 1 to 2")
-	kbWant(t, e.get(page+"?from=3", kbRita), http.StatusBadRequest, "<strong>from</strong>")
-	kbWant(t, e.get(page+"?to=0", kbRita), http.StatusBadRequest, "<strong>to</strong>")
-	kbWant(t, e.get("/ui/kb/articles/9999", kbRita), http.StatusNotFound)
+	want(t, e.get(page+"?from=abc", kbRita), http.StatusBadRequest, "<strong>from</strong>", "a version number from 1 to 2")
+	want(t, e.get(page+"?from=3", kbRita), http.StatusBadRequest, "<strong>from</strong>")
+	want(t, e.get(page+"?to=0", kbRita), http.StatusBadRequest, "<strong>to</strong>")
+	want(t, e.get("/ui/kb/articles/9999", kbRita), http.StatusNotFound)
 }
 
 func TestKBArticlesList(t *testing.T) {
@@ -557,27 +533,27 @@ func TestKBArticlesList(t *testing.T) {
 	}
 	link := func(id int64) string { return fmt.Sprintf(`href="/ui/kb/articles/%d"`, id) }
 
-	kbWant(t, e.get("/ui/kb/articles", kbRita), http.StatusOK, link(printer.ID), link(router.ID), link(old.ID), `data-export="kb-articles"`)
-	body := kbWant(t, e.get("/ui/kb/articles?status=published&category=Network", kbRita), http.StatusOK, link(router.ID))
+	want(t, e.get("/ui/kb/articles", kbRita), http.StatusOK, link(printer.ID), link(router.ID), link(old.ID), `data-export="kb-articles"`)
+	body := want(t, e.get("/ui/kb/articles?status=published&category=Network", kbRita), http.StatusOK, link(router.ID))
 	if strings.Contains(body, link(printer.ID)) {
 		t.Errorf("category filter shows a hardware article")
 	}
-	body = kbWant(t, e.get("/ui/kb/articles?status=archived", kbRita), http.StatusOK, link(old.ID), "Archived")
+	body = want(t, e.get("/ui/kb/articles?status=archived", kbRita), http.StatusOK, link(old.ID), "Archived")
 	if strings.Contains(body, link(printer.ID)) {
 		t.Errorf("archived filter shows a published article")
 	}
-	body = kbWant(t, e.get("/ui/kb/articles?best=yes", kbRita), http.StatusOK, link(router.ID))
+	body = want(t, e.get("/ui/kb/articles?best=yes", kbRita), http.StatusOK, link(router.ID))
 	if strings.Contains(body, link(printer.ID)) {
 		t.Errorf("best-practice filter shows an ordinary article")
 	}
-	body = kbWant(t, e.get("/ui/kb/articles?tag=printer&product=laserjet", kbRita), http.StatusOK, link(printer.ID))
+	body = want(t, e.get("/ui/kb/articles?tag=printer&product=laserjet", kbRita), http.StatusOK, link(printer.ID))
 	if strings.Contains(body, link(router.ID)) {
 		t.Errorf("tag filter shows a router article")
 	}
-	kbWant(t, e.get("/ui/kb/articles?status=draft", kbRita), http.StatusBadRequest, "<strong>status</strong>")
-	kbWant(t, e.get("/ui/kb/articles?best=maybe", kbRita), http.StatusBadRequest, "<strong>best</strong>")
-	kbWant(t, e.get("/ui/kb/articles?tag="+strings.Repeat("x", 101), kbRita), http.StatusBadRequest, "<strong>tag</strong>")
-	kbWant(t, e.get(fmt.Sprintf("/ui/kb/articles/%d", router.ID), kbRita), http.StatusOK, "Best practice", "Router X", "wireless")
+	want(t, e.get("/ui/kb/articles?status=draft", kbRita), http.StatusBadRequest, "<strong>status</strong>")
+	want(t, e.get("/ui/kb/articles?best=maybe", kbRita), http.StatusBadRequest, "<strong>best</strong>")
+	want(t, e.get("/ui/kb/articles?tag="+strings.Repeat("x", 101), kbRita), http.StatusBadRequest, "<strong>tag</strong>")
+	want(t, e.get(fmt.Sprintf("/ui/kb/articles/%d", router.ID), kbRita), http.StatusOK, "Best practice", "Router X", "wireless")
 }
 
 func TestKBCompareFields(t *testing.T) {
@@ -637,7 +613,7 @@ func TestKBCatalogs(t *testing.T) {
 		}
 	}
 	keyRe := regexp.MustCompile(`\.T "([^"]+)"`)
-	pages := []string{"kbqueue", "kbcandidate", "kbarticles", "kbarticle"}
+	pages := []string{"kbqueue", "kbcandidate", "kbarticles", "kbarticle", "_kb"}
 	for _, p := range pages {
 		b, err := fs.ReadFile(templateFiles, "templates/"+p+".html")
 		if err != nil {

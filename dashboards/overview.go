@@ -28,11 +28,7 @@ type overviewData struct {
 // overview: volume, backlog, SLA attainment, response and resolution times
 // and CSAT over the period, against the period before it.
 func (s *Server) overview(c echo.Context) error {
-	p, err := s.parsePeriod(c, "30d")
-	if err != nil {
-		return err
-	}
-	filters, flist, err := parseFilters(c, perfDims())
+	p, filters, flist, err := s.periodAndFilters(c, "30d", perfDims())
 	if err != nil {
 		return err
 	}

@@ -190,18 +190,18 @@ func templateFuncs(as *assets) template.FuncMap {
 			}
 			return out
 		},
-		"chartOf": func(v *view, c chart) chartRef { return chartRef{V: v, C: c} },
+		"chartOf":   func(v *view, c chart) chartRef { return chartRef{V: v, C: c} },
 		"tallChart": func(v *view, c chart) chartRef { return chartRef{V: v, C: c, Tall: true} },
-		"label": func(v *view, key string) string { return keyLabel(v, key) },
-		"age":   ageText,
-		"mover": moverText,
-		"mentions": mentionSegments,
-		"has":      slices.Contains[[]string],
-		"slaleft": func(sec float64) string { return humanDuration(time.Duration(sec * float64(time.Second))) },
-		"simOf":    func(v *view, sim *kb.Similar) simRef { return simRef{V: v, S: sim} },
-		"slapct": func(p analytics.TrendPoint) string { return numText(nanRatio(p.SLAMet, p.Resolved)*100, 1) },
-		"hours":  func(ms, n int64) string { return numText(hoursOrGap(ms, n), 1) },
-		"csat":   func(p analytics.TrendPoint) string { return numText(nanRatio(p.CSATSum, p.CSATRated), 2) },
+		"label":     func(v *view, key string) string { return keyLabel(v, key) },
+		"age":       ageText,
+		"mover":     moverText,
+		"mentions":  mentionSegments,
+		"has":       slices.Contains[[]string],
+		"slaleft":   func(sec float64) string { return humanDuration(time.Duration(sec * float64(time.Second))) },
+		"simOf":     func(v *view, sim *kb.Similar) simRef { return simRef{V: v, S: sim} },
+		"slapct":    func(p analytics.TrendPoint) string { return numText(nanRatio(p.SLAMet, p.Resolved)*100, 1) },
+		"hours":     func(ms, n int64) string { return numText(hoursOrGap(ms, n), 1) },
+		"csat":      func(p analytics.TrendPoint) string { return numText(nanRatio(p.CSATSum, p.CSATRated), 2) },
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 // ticketcore.ParseListFilters reads; a chip for each active filter lets the
 // user drop it.
 type chip struct {
-	Name, Value, Show, Drop string
+	Name, Label, Value, Show, Drop string
 }
 
 type ticketListData struct {
@@ -46,13 +46,6 @@ func (s *Server) ticketList(c echo.Context) error {
 	if !slices.Contains(ticketcore.SortKeys, strings.TrimPrefix(q.Sort, "-")) {
 		return badField("sort", "one of "+strings.Join(ticketcore.SortKeys, ", ")+", optionally after -")
 	}
-	for _, st := range qp["status"] {
-		for _, part := range strings.Split(st, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				q.Status = append(q.Status, part)
-			}
-		}
-	}
 	if err := ticketcore.ParseListFilters(qp, &q); err != nil {
 		return err
 	}
@@ -69,6 +62,7 @@ func (s *Server) ticketList(c echo.Context) error {
 		next.Set("cursor", page.NextCursor)
 		d.Next = Prefix + "/tickets?" + next.Encode()
 	}
+	v0 := s.viewer(c)
 	keys := make([]string, 0, len(qp))
 	for k := range qp {
 		keys = append(keys, k)
@@ -86,10 +80,18 @@ func (s *Server) ticketList(c echo.Context) error {
 			if len(rest) == 0 {
 				drop.Del(k)
 			}
-			d.Chips = append(d.Chips, chip{Name: k, Value: v, Show: s.chipValue(k, v), Drop: Prefix + "/tickets?" + drop.Encode()})
+			d.Chips = append(d.Chips, chip{Name: k, Label: paramLabel(v0, k), Value: v, Show: s.chipValue(k, v), Drop: Prefix + "/tickets?" + drop.Encode()})
 		}
 	}
 	return s.render(c, http.StatusOK, "tickets", d)
+}
+
+// paramLabel names a list parameter on its chip; a custom field by its name.
+func paramLabel(v *view, name string) string {
+	if field, ok := strings.CutPrefix(name, ticketcore.CustomFieldParam); ok {
+		return v.T("dim.cf.") + " " + field
+	}
+	return v.T("param." + name)
 }
 
 // chipValue shows a filter value; times in the display zone.
@@ -152,7 +154,10 @@ func (s *Server) ticketPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := ticketPageData{T: t, Timeline: timeline(comments, hist), Next: s.opts.Tickets.Workflow().Allowed(t.Status), Done: c.QueryParam("done")}
+	d := ticketPageData{T: t, Timeline: timeline(comments, hist), Next: s.opts.Tickets.Workflow().Allowed(t.Status)}
+	if done := c.QueryParam("done"); done == "reply" || done == "note" || done == "status" {
+		d.Done = done // what the last post did; anything else is not ours
+	}
 	for _, st := range s.opts.Tickets.Workflow().States {
 		if st.Kind == ticketcore.KindPending {
 			d.Pending = append(d.Pending, st.PendingReasons...)

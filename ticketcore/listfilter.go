@@ -3,8 +3,9 @@ package ticketcore
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/deskmine/deskmine/internal/cftext"
 )
 
 // List filter limits: a drill-down link names a handful of values, so these
@@ -41,32 +42,7 @@ func ValidCustomFieldName(name string) bool {
 // cf.<name> hotspot would hold other tickets than the bar counted: strings as
 // they are, numbers in their shortest decimal form without exponent,
 // booleans as true/false, lists sorted and joined with commas.
-func CustomFieldText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case bool:
-		return strconv.FormatBool(x)
-	case []any:
-		parts := make([]string, 0, len(x))
-		for _, e := range x {
-			parts = append(parts, CustomFieldText(e))
-		}
-		slices.Sort(parts)
-		return strings.Join(parts, ",")
-	case []string:
-		return strings.Join(slices.Sorted(slices.Values(x)), ",")
-	}
-	return fmt.Sprint(v)
-}
+func CustomFieldText(v any) string { return cftext.Text(v) }
 
 // CustomFieldTexts renders every custom field that has a value; a null
 // value counts as absent, as analytics leaves it out.
