@@ -9,16 +9,24 @@ import (
 	"time"
 )
 
-// ParseListFilters reads the dimension filters of a ticket list query (GET
-// /api/v1/tickets and the dashboards' list): the
-// analytics hotspot dimensions, so that a dashboard bar links to its
-// tickets. A parameter repeats for several values (a ticket matches any).
-// Unlike status, these values are not split at commas: categories and
-// custom field texts (a multi-enum renders as "a,b") may hold commas.
+// ParseListFilters reads the filters of a ticket list query (GET
+// /api/v1/tickets and the dashboards' list): status, and the analytics
+// hotspot dimensions, so that a dashboard bar links to its tickets. A
+// parameter repeats for several values (a ticket matches any). Unlike
+// status, these values are not split at commas: categories and custom field
+// texts (a multi-enum renders as "a,b") may hold commas.
 //
 // team, assignee and priority ignore empty values, as they always have; the
 // newer dimensions take "" as "without a value" (the hotspots' "" bar).
 func ParseListFilters(qp url.Values, q *ListQuery) error {
+	// status keeps its older form too: one parameter, values split at commas.
+	for _, st := range qp["status"] {
+		for _, part := range strings.Split(st, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				q.Status = append(q.Status, part)
+			}
+		}
+	}
 	q.Team = nonEmpty(qp["team"])
 	q.Assignee = nonEmpty(qp["assignee"])
 	q.Priority = nonEmpty(qp["priority"])

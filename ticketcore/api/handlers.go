@@ -106,13 +106,6 @@ func (s *Server) getTicket(c echo.Context) error {
 func (s *Server) listTickets(c echo.Context) error {
 	qp := c.QueryParams()
 	q := ticketcore.ListQuery{Q: strings.TrimSpace(qp.Get("q")), Sort: qp.Get("sort"), Cursor: qp.Get("cursor")}
-	for _, st := range qp["status"] {
-		for _, part := range strings.Split(st, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				q.Status = append(q.Status, part)
-			}
-		}
-	}
 	if err := ticketcore.ParseListFilters(qp, &q); err != nil {
 		return err
 	}
