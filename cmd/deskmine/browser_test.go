@@ -107,40 +107,6 @@ func (b *browserProblems) listen(ev any) {
 	}
 }
 
-// startServe starts `deskmine serve` and returns its address, its output so
-// far and a stop function, like serve does.
-func startDemo(t *testing.T, data string, extra ...string) (string, *syncBuffer, func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--demo"}, extra...)
-	go func() { done <- run(ctx, args, &out, &errb) }()
-	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); {
-		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
-			return m[1], &out, func() {
-				cancel()
-				select {
-				case code := <-done:
-					if code != 0 {
-						t.Errorf("serve exited %d: %s", code, errb.String())
-					}
-				case <-time.After(30 * time.Second):
-					t.Error("serve did not shut down")
-				}
-			}
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errb.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	cancel()
-	t.Fatalf("serve did not start: %s", errb.String())
-	return "", nil, nil
-}
-
 // waitDemoReady waits until the analytics store and the knowledge base have
 // taken in the demo history and the miner has proposed candidates.
 func waitDemoReady(t *testing.T, base, token string) {
@@ -211,7 +177,7 @@ func TestBrowserDashboards(t *testing.T) {
 	}
 	chrome := chromiumPath(t)
 	shots := artifactDir(t)
-	addr, out, stop := startDemo(t, t.TempDir())
+	addr, out, stop := startServe(t, 3*time.Minute, "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--demo")
 	defer stop()
 	base := "http://" + addr
 	m := regexp.MustCompile(`admin token: (dm_\S+)`).FindStringSubmatch(out.String())

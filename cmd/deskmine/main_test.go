@@ -116,15 +116,21 @@ var listenRE = regexp.MustCompile(`http://([0-9.:]+)/api/v1`)
 // function that stops it (as SIGTERM would) and checks it exited cleanly.
 func serve(t *testing.T, data string, extra ...string) (string, func()) {
 	t.Helper()
+	addr, _, stop := startServe(t, time.Minute, append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, extra...)...)
+	return addr, stop
+}
+
+// startServe runs the command args (a serve) until it prints its address,
+// and returns the address, its output so far and the stop function.
+func startServe(t *testing.T, wait time.Duration, args ...string) (string, *syncBuffer, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int, 1)
-	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, extra...)
 	go func() { done <- run(ctx, args, &out, &errb) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); {
 		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
-			return m[1], func() {
+			return m[1], &out, func() {
 				cancel()
 				select {
 				case code := <-done:
@@ -144,7 +150,7 @@ func serve(t *testing.T, data string, extra ...string) (string, func()) {
 	}
 	cancel()
 	t.Fatalf("serve did not start: %s", errb.String())
-	return "", nil
+	return "", nil, nil
 }
 
 func TestServeDemoServesDemoData(t *testing.T) {
