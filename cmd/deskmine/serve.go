@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/deskmine/deskmine/analytics"
-	"github.com/deskmine/deskmine/dashboards"
 	"github.com/deskmine/deskmine/analytics/httpapi"
+	"github.com/deskmine/deskmine/dashboards"
 	"github.com/deskmine/deskmine/ticketcore/api"
 	"github.com/deskmine/deskmine/ticketcore/attach"
 	"github.com/deskmine/deskmine/ticketcore/auth"
