@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -81,6 +82,10 @@ type TrendPlan struct {
 	Values   []int64     // each bucket's store value: its local first day as days since 1970
 	Filters  map[string][]string
 	index    map[int64]int // Values -> position
+	// EdgeStep and EdgeOffset (seconds) cut time into the steps that
+	// "trend-open" counts span edges by: no bucket after the first starts
+	// inside a step. See TrendEdge.
+	EdgeStep, EdgeOffset int64
 }
 
 // PlanTrends validates q and lays out its buckets; errors are *QueryError.
@@ -127,7 +132,30 @@ func PlanTrends(q TrendQuery) (*TrendPlan, error) {
 		p.Values = append(p.Values, v)
 		start = next
 	}
+	if !p.chooseEdgeStep() {
+		return nil, &QueryError{Field: "tz", Reason: fmt.Sprintf("%s starts a day off the quarter hour", p.TZ)}
+	}
 	return p, nil
+}
+
+// chooseEdgeStep picks the longest of edgeSteps on whose boundaries every
+// bucket after the first starts, and reports whether one fits.
+func (p *TrendPlan) chooseEdgeStep() bool {
+	for _, step := range edgeSteps {
+		off := ((p.Starts[0].Unix() % step) + step) % step
+		if len(p.Starts) > 1 {
+			off = ((p.Starts[1].Unix() % step) + step) % step
+		}
+		fits := true
+		for _, st := range p.Starts[1:] {
+			fits = fits && ((st.Unix()-off)%step+step)%step == 0
+		}
+		if fits {
+			p.EdgeStep, p.EdgeOffset = step, off
+			return true
+		}
+	}
+	return false
 }
 
 // bucketStart is the start of the bucket holding t, in t's zone.
@@ -168,50 +196,58 @@ func (p *TrendPlan) Index(v int64) (int, bool) {
 	return i, ok
 }
 
-// TrendSpans is one group of the store's "trend-open" query: the open
-// spans whose first instant falls in bucket value First and whose end
-// falls in bucket value Last (TrendOpenEnd for none before the last
-// bucket's end), and how many there are.
-type TrendSpans struct {
-	First, Last int64
-	N           int64
+// TrendEdge is one group of the store's "trend-open" query: the open spans
+// (ticket versions holding a bucket's end) by the step of an edge. Side
+// TrendSpanStart counts the spans whose first instant (covers_from minus
+// one second) falls in step Key, side TrendSpanEnd those whose end's last
+// instant (covers_to minus one second) does, or Key TrendOpenEnd for a span
+// lasting past the last bucket's end. Step k is the instants [k*Step +
+// Offset, (k+1)*Step + Offset) of the plan (TrendPlan.EdgeStep), chosen so
+// that no bucket starts inside a step: counting by step spares the stores a
+// time-zone conversion per span, and a long step few groups.
+type TrendEdge struct {
+	Side int64
+	Key  int64
+	N    int64
 }
 
-// TrendOpenEnd is the bucket value "trend-open" gives a span that lasts
+// Sides of a TrendEdge.
+const (
+	TrendSpanStart = 0
+	TrendSpanEnd   = 1
+)
+
+// TrendOpenEnd is the key "trend-open" gives the end of a span that lasts
 // past the last bucket's end (or has no end): after every bucket.
 const TrendOpenEnd = int64(1) << 40
 
-// Backlogs turns the open-span groups into the backlog at each bucket's
+// edgeSteps are the steps a plan may count span edges by, longest first:
+// a week, a day, an hour, half an hour, a quarter hour (every zone's day
+// starts on a quarter hour).
+var edgeSteps = []int64{7 * 86400, 86400, 3600, 1800, 900}
+
+// Backlogs turns the open-span edges into the backlog at each bucket's
 // end: a span counts at the ends of the buckets from its first one (or the
-// first of the plan, when it began before) to the one before its last.
-func (p *TrendPlan) Backlogs(spans []TrendSpans) []int64 {
+// first of the plan, when it began before) to the one before its last; a
+// span that starts and ends within one bucket adds and takes away at the
+// same bucket, so it counts nowhere.
+func (p *TrendPlan) Backlogs(edges []TrendEdge) []int64 {
 	n := len(p.Starts)
-	pos := func(v int64) int {
-		switch {
-		case v < p.Values[0]:
-			return 0
-		case v > p.Values[n-1]:
+	pos := func(key int64) int {
+		if key == TrendOpenEnd {
 			return n
 		}
-		if i, ok := p.index[v]; ok {
-			return i
-		}
-		// A value between buckets cannot come from the same bucket rule;
-		// place it after the buckets that start before it.
-		i := 0
-		for i < n && p.Values[i] < v {
-			i++
-		}
-		return i
+		t := key*p.EdgeStep + p.EdgeOffset
+		i := sort.Search(n, func(i int) bool { return p.Starts[i].Unix() > t }) - 1
+		return max(i, 0)
 	}
 	diff := make([]int64, n+1)
-	for _, s := range spans {
-		a, b := pos(s.First), pos(s.Last)
-		if a >= b {
-			continue
+	for _, e := range edges {
+		if e.Side == TrendSpanStart {
+			diff[pos(e.Key)] += e.N
+		} else {
+			diff[pos(e.Key)] -= e.N
 		}
-		diff[a] += s.N
-		diff[b] -= s.N
 	}
 	out := make([]int64, n)
 	var run int64
@@ -277,7 +313,8 @@ func RunTrends(ctx context.Context, run QueryFunc, qs map[string]string, q Trend
 	}
 	n := len(p.Starts)
 	vals := map[string][]any{"tz": {p.TZ}, "from": {p.From}, "to": {p.To},
-		"first": {p.EndUnix(0)}, "last": {p.EndUnix(n - 1)}, "filters": PerfFilterArgs(q.Filters)}
+		"first": {p.EndUnix(0)}, "last": {p.EndUnix(n - 1)}, "filters": PerfFilterArgs(q.Filters),
+		"step": {p.EdgeStep}, "offset": {p.EdgeOffset}}
 	out := make([]TrendPoint, n)
 	for i := range out {
 		out[i].Bucket, out[i].End = p.Starts[i], p.Ends[i]
@@ -300,7 +337,7 @@ func RunTrends(ctx context.Context, run QueryFunc, qs map[string]string, q Trend
 		}
 		return ScanAll(ctx, run, name, text, args, scan)
 	}
-	var spans []TrendSpans
+	var edges []TrendEdge
 	// The statements are independent; side by side they take the time of
 	// the slowest (see RunPerformance).
 	errs := make([]error, 3)
@@ -343,11 +380,11 @@ func RunTrends(ctx context.Context, run QueryFunc, qs map[string]string, q Trend
 	})
 	wg.Go(func() {
 		errs[2] = each("trend-open", func(rows ResultRows) error {
-			var s TrendSpans
-			if err := rows.Scan(&s.First, &s.Last, &s.N); err != nil {
+			var e TrendEdge
+			if err := rows.Scan(&e.Side, &e.Key, &e.N); err != nil {
 				return err
 			}
-			spans = append(spans, s)
+			edges = append(edges, e)
 			return nil
 		})
 	})
@@ -357,7 +394,7 @@ func RunTrends(ctx context.Context, run QueryFunc, qs map[string]string, q Trend
 			return nil, err
 		}
 	}
-	for i, b := range p.Backlogs(spans) {
+	for i, b := range p.Backlogs(edges) {
 		out[i].Backlog = b
 	}
 	return out, nil

@@ -93,17 +93,79 @@ func TestPlanTrendsErrors(t *testing.T) {
 }
 
 func TestTrendBacklogs(t *testing.T) {
-	p := &TrendPlan{Values: []int64{10, 11, 12, 13}, Starts: make([]time.Time, 4), index: map[int64]int{10: 0, 11: 1, 12: 2, 13: 3}}
-	got := p.Backlogs([]TrendSpans{
-		{First: 5, Last: TrendOpenEnd, N: 2}, // open since before the first bucket, still open
-		{First: 10, Last: 12, N: 3},          // holds the ends of buckets 10 and 11
-		{First: 11, Last: 11, N: 7},          // begins and ends within bucket 11: no end
-		{First: 13, Last: TrendOpenEnd, N: 1},
-		{First: 4, Last: 11, N: 5}, // ended within bucket 11: holds the end of 10 only
-	})
-	if want := []int64{10, 5, 2, 3}; !slices.Equal(got, want) {
+	// Four daily buckets in Berlin across the spring DST change (a 23-hour
+	// day); each edge is the quarter hour of an instant.
+	p, err := PlanTrends(TrendQuery{From: time.Date(2025, 3, 29, 0, 0, 0, 0, berlin(t)), To: time.Date(2025, 4, 2, 0, 0, 0, 0, berlin(t)),
+		Bucket: BucketDay, TZ: "Europe/Berlin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.EdgeStep != 3600 {
+		t.Fatalf("Berlin days across a DST change are counted by steps of %d s, want an hour", p.EdgeStep)
+	}
+	at := func(day, hour, minute int) int64 {
+		return (time.Date(2025, 3, day, hour, minute, 0, 0, berlin(t)).Unix() - p.EdgeOffset) / p.EdgeStep
+	}
+	span := func(from, to int64, n int64) []TrendEdge {
+		return []TrendEdge{{Side: TrendSpanStart, Key: from, N: n}, {Side: TrendSpanEnd, Key: to, N: n}}
+	}
+	var edges []TrendEdge
+	edges = append(edges, span(at(20, 9, 0), TrendOpenEnd, 2)...)   // open since before the first bucket, still open
+	edges = append(edges, span(at(29, 0, 0), at(31, 8, 0), 3)...)   // holds the ends of the 29th and 30th
+	edges = append(edges, span(at(30, 1, 0), at(30, 23, 45), 7)...) // within the 23-hour 30th: no end
+	edges = append(edges, span(at(31, 23, 45), TrendOpenEnd, 1)...) // holds the end of the 31st (in its last hour)
+	edges = append(edges, span(at(1, 0, 0), at(29, 12, 0), 5)...)   // began before, ended within the 29th: no end
+	got := p.Backlogs(edges)
+	if want := []int64{5, 5, 3, 3}; !slices.Equal(got, want) {
 		t.Fatalf("backlogs %v, want %v", got, want)
 	}
+}
+
+func TestTrendEdgeSteps(t *testing.T) {
+	day := func(y int, m time.Month, d int, zone string) time.Time {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	}
+	for _, c := range []struct {
+		from, to     time.Time
+		bucket, zone string
+		step         int64
+	}{
+		{day(2025, 1, 6, "UTC"), day(2026, 1, 5, "UTC"), BucketWeek, "UTC", 7 * 86400},
+		{day(2025, 1, 1, "UTC"), day(2025, 3, 1, "UTC"), BucketDay, "UTC", 86400},
+		{day(2025, 1, 1, "UTC"), day(2025, 7, 1, "UTC"), BucketMonth, "UTC", 86400},
+		{day(2025, 1, 1, "Asia/Kolkata"), day(2025, 2, 1, "Asia/Kolkata"), BucketDay, "Asia/Kolkata", 86400},
+		{day(2025, 3, 1, "Asia/Shanghai"), day(2025, 6, 2, "Asia/Shanghai"), BucketWeek, "Asia/Shanghai", 7 * 86400},
+		{day(2025, 3, 3, "Europe/Berlin"), day(2025, 4, 28, "Europe/Berlin"), BucketWeek, "Europe/Berlin", 3600},
+		{day(2025, 10, 1, "Australia/Lord_Howe"), day(2025, 10, 20, "Australia/Lord_Howe"), BucketDay, "Australia/Lord_Howe", 1800},
+		{day(2025, 4, 1, "Asia/Kathmandu"), day(2025, 4, 20, "Asia/Kathmandu"), BucketDay, "Asia/Kathmandu", 86400},
+		{day(2025, 4, 1, "UTC"), day(2025, 4, 3, "UTC"), BucketDay, "UTC", 7 * 86400}, // one boundary: any step holds it
+	} {
+		p, err := PlanTrends(TrendQuery{From: c.from, To: c.to, Bucket: c.bucket, TZ: c.zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.EdgeStep != c.step {
+			t.Errorf("%s %s buckets from %s: step %d, want %d", c.zone, c.bucket, c.from, p.EdgeStep, c.step)
+		}
+		for i, st := range p.Starts[1:] {
+			if (st.Unix()-p.EdgeOffset)%p.EdgeStep != 0 {
+				t.Errorf("%s: bucket %d starts inside a step", c.zone, i+1)
+			}
+		}
+	}
+}
+
+func berlin(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 func TestLoadTrendQueries(t *testing.T) {

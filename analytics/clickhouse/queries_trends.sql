@@ -36,20 +36,25 @@ FROM (
 )
 
 -- name: trend-open
--- The open spans of the tickets' versions that hold a bucket's end, by the
--- bucket of their first second (covers_from - 1 s) and of their end's
--- (covers_to - 1 s; 2^40 past the last end or without an end): the states
--- of the backlog-sla template (queries_timetravel.sql), read the same way.
+-- The open spans of the tickets' versions that hold a bucket's end, counted
+-- by the step of each edge: side 0 of their first second
+-- (covers_from - 1 s), side 1 of their end's (covers_to - 1 s; 2^40 past
+-- the last end or without an end); see analytics.TrendEdge. The spans are
+-- the states of the backlog-sla template (queries_timetravel.sql), read the
+-- same way.
 -- A closed interval at most 7 days long that holds an end started in the 7
 -- days before the first end or after it, the longer ones come from
 -- long_intervals; rows read twice (both tables, a retried batch) are one
 -- span for uniqExact.
--- params: tz, last, tz, last, last, first, last, first, first, filters, tz, last, tz, last, first, filters, tz, last, filters
-SELECT bf, bt, toInt64(uniqExact(ticket_id, version))
+-- Step k holds the seconds from k * step + offset on. A span that began
+-- before the first end counts from the first bucket: its start is taken as
+-- the first end's last second, one group for them all.
+-- params: first, offset, step, last, offset, step, last, last, first, last, first, first, filters, first, offset, step, last, offset, step, last, first, filters, first, offset, step, last, filters
+SELECT toInt64(side), k, toInt64(uniqExact(ticket_id, version))
 FROM (
-    SELECT ticket_id, version, {{bucket:covers_from - 1}} AS bf,
+    SELECT ticket_id, version, intDiv(greatest(toInt64(toUnixTimestamp(covers_from)), toInt64(?)) - 1 - ?, ?) AS kf,
            if(assumeNotNull(covers_to) > toDateTime(?), toInt64(1099511627776),
-              {{bucket:assumeNotNull(covers_to) - 1}}) AS bt
+              intDiv(toInt64(toUnixTimestamp(assumeNotNull(covers_to))) - 1 - ?, ?)) AS kt
     FROM intervals
     WHERE closed = 1 AND start_at <= toDateTime(?) AND covers_from <= toDateTime(?)
       AND start_at > toDateTime(?) - 604800
@@ -58,19 +63,20 @@ FROM (
       AND status NOT IN ('resolved', 'closed')
       AND ticket_id IN (SELECT ticket_id FROM ticket_state WHERE {{live}} AND {{filters}})
     UNION ALL
-    SELECT ticket_id, version, {{bucket:covers_from - 1}} AS bf,
+    SELECT ticket_id, version, intDiv(greatest(toInt64(toUnixTimestamp(covers_from)), toInt64(?)) - 1 - ?, ?) AS kf,
            if(assumeNotNull(covers_to) > toDateTime(?), toInt64(1099511627776),
-              {{bucket:assumeNotNull(covers_to) - 1}}) AS bt
+              intDiv(toInt64(toUnixTimestamp(assumeNotNull(covers_to))) - 1 - ?, ?)) AS kt
     FROM long_intervals
     WHERE closed = 1 AND covers_from <= toDateTime(?) AND covers_to > toDateTime(?)
       AND status NOT IN ('resolved', 'closed')
       AND ticket_id IN (SELECT ticket_id FROM ticket_state WHERE {{live}} AND {{filters}})
     UNION ALL
-    SELECT ticket_id, version, {{bucket:covers_from - 1}} AS bf, toInt64(1099511627776) AS bt
+    SELECT ticket_id, version, intDiv(greatest(toInt64(toUnixTimestamp(covers_from)), toInt64(?)) - 1 - ?, ?) AS kf, toInt64(1099511627776) AS kt
     FROM ticket_state
     WHERE {{live}} AND covers_from <= toDateTime(?) AND status NOT IN ('resolved', 'closed') AND {{filters}}
 )
-GROUP BY bf, bt
+ARRAY JOIN [0, 1] AS side, [kf, kt] AS k
+GROUP BY side, k
 
 -- name: trend-bucket-day
 toInt64(toUInt16(toDate({t}, ?)))

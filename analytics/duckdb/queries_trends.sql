@@ -31,16 +31,19 @@ FROM (
 GROUP BY b
 
 -- name: trend-open
--- The open spans of the tickets' versions that hold a bucket's end, by the
--- bucket of their first second (covers_from - 1 s) and of their end's
--- (covers_to - 1 s; 2^40 past the last end or without an end): the states
--- of the backlog-sla template, a closed interval or the latest version.
--- params: tz, last, tz, last, last, first, filters, tz, last, filters
-SELECT bf, bt, count(*)
-FROM (
-    SELECT {{bucket:covers_from - INTERVAL 1 SECOND}} AS bf,
+-- The open spans of the tickets' versions that hold a bucket's end (the
+-- states of the backlog-sla template, a closed interval or the latest
+-- version), counted by the step of each edge: side 0 of their first second
+-- (covers_from - 1 s), side 1 of their end's (covers_to - 1 s; 2^40 past the
+-- last end or without an end). Step k holds the seconds from k * step +
+-- offset on (analytics.TrendEdge). A span that began before the first end
+-- counts from the first bucket: its start is taken as the first end's last
+-- second, one group for them all.
+-- params: first, offset, step, last, offset, step, last, last, first, filters, first, offset, step, last, filters
+WITH spans AS (
+    SELECT (greatest(epoch_ms(covers_from) // 1000, CAST(? AS BIGINT)) - 1 - CAST(? AS BIGINT)) // CAST(? AS BIGINT) AS kf,
            CASE WHEN covers_to > make_timestamp(CAST(? AS BIGINT) * 1000000) THEN CAST(1099511627776 AS BIGINT)
-                ELSE {{bucket:covers_to - INTERVAL 1 SECOND}} END AS bt
+                ELSE (epoch_ms(covers_to) // 1000 - 1 - CAST(? AS BIGINT)) // CAST(? AS BIGINT) END AS kt
     FROM intervals
     WHERE closed AND start_at <= make_timestamp(CAST(? AS BIGINT) * 1000000)
       AND covers_from <= make_timestamp(CAST(? AS BIGINT) * 1000000)
@@ -48,12 +51,15 @@ FROM (
       AND status NOT IN ('resolved', 'closed')
       AND ticket_id IN (SELECT ticket_id FROM tickets WHERE {{filters}})
     UNION ALL
-    SELECT {{bucket:covers_from - INTERVAL 1 SECOND}}, CAST(1099511627776 AS BIGINT)
+    SELECT (greatest(epoch_ms(covers_from) // 1000, CAST(? AS BIGINT)) - 1 - CAST(? AS BIGINT)) // CAST(? AS BIGINT),
+           CAST(1099511627776 AS BIGINT)
     FROM tickets
     WHERE covers_from <= make_timestamp(CAST(? AS BIGINT) * 1000000)
       AND status NOT IN ('resolved', 'closed') AND {{filters}}
 )
-GROUP BY bf, bt
+SELECT 0, kf, count(*) FROM spans GROUP BY kf
+UNION ALL
+SELECT 1, kt, count(*) FROM spans GROUP BY kt
 
 -- name: trend-bucket-day
 CAST(CAST(timezone(?, to_timestamp(epoch_ms({t}) // 1000)) AS DATE) - DATE '1970-01-01' AS BIGINT)
