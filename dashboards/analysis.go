@@ -2,7 +2,9 @@ package dashboards
 
 import (
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -78,23 +80,39 @@ type rootCauseData struct {
 	P       period
 	Dims    []string
 	Filters []filter
+	Part    string
+	Parts   []string
 	R       *analytics.RootCauseResult
 	Chart   chart
 }
 
+// rootCauseParts are the tabs of the root-cause page; each asks the store
+// for its part only (RootCauseQuery.Only), so a tab costs what it shows.
+var rootCauseParts = []string{analytics.RootCauseChains, analytics.RootCauseReopens, analytics.RootCauseHandoffs}
+
 // rootCause: chains of follow-up and duplicate tickets with their roots,
-// reopen rates, and hand-offs by product and category.
+// reopen rates, and hand-offs by product and category, one tab each.
 func (s *Server) rootCause(c echo.Context) error {
-	p, filters, flist, err := s.periodAndFilters(c, "90d", perfDims())
+	p, filters, flist, err := s.periodAndFilters(c, "30d", perfDims())
 	if err != nil {
 		return err
 	}
-	r, err := s.opts.Analytics.RootCause(c.Request().Context(), analytics.RootCauseQuery{From: p.From, To: p.To, Filters: filters, Limit: 15})
+	part := c.QueryParam("part")
+	if part == "" {
+		part = analytics.RootCauseChains
+	}
+	if !slices.Contains(rootCauseParts, part) {
+		return badField("part", "one of "+strings.Join(rootCauseParts, ", "))
+	}
+	r, err := s.opts.Analytics.RootCause(c.Request().Context(), analytics.RootCauseQuery{From: p.From, To: p.To, Filters: filters, Limit: 15, Only: part})
 	if err != nil {
 		return err
 	}
 	v := s.viewer(c)
-	d := rootCauseData{P: p, Dims: perfDims(), Filters: flist, R: r}
+	d := rootCauseData{P: p, Dims: perfDims(), Filters: flist, Part: part, Parts: rootCauseParts, R: r}
+	if part != analytics.RootCauseChains {
+		return s.render(c, 200, "rootcause", d)
+	}
 	xs := make([]string, len(r.Chains.ByRootCategory))
 	chains, follow, reopens := make([]float64, len(xs)), make([]float64, len(xs)), make([]float64, len(xs))
 	links := make([]string, len(xs))

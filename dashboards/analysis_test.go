@@ -38,8 +38,8 @@ func TestSpikesPage(t *testing.T) {
 
 func TestRootCausePage(t *testing.T) {
 	f := newFixture(t)
-	body := f.page(t, auth.RoleManager, Prefix+"/rootcause")
-	wantTiles := map[string]string{"Chains": "1", "Tickets in chains": "2", "Longest chain": "2", "Reopen rate": "0.0%"}
+	body := f.page(t, auth.RoleManager, Prefix+"/rootcause?range=90d")
+	wantTiles := map[string]string{"Chains": "1", "Tickets in chains": "2", "Longest chain": "2"}
 	if got := plainTiles(body); !subset(wantTiles, got) {
 		t.Errorf("tiles %v", got)
 	}
@@ -47,12 +47,27 @@ func TestRootCausePage(t *testing.T) {
 	// 90 days (old, refund, reset) and none reopened.
 	chain := `<tr><td><a href="/ui/tickets/` + f.id("refund") + `">#` + f.id("refund") + `</a> Ticket refund</td><td>billing</td><td>app</td><td class="num">2</td>`
 	members := `<a href="/ui/tickets/` + f.id("refund") + `">#` + f.id("refund") + `</a> <a href="/ui/tickets/` + f.id("again") + `">#` + f.id("again") + `</a>`
-	for _, w := range []string{chain, members, `<div class="delta">0 / 3</div>`,
-		`<tr><td>billing</td><td class="num">2</td><td class="num">0</td>`, `<tr><td>login</td><td class="num">1</td><td class="num">0</td>`} {
+	for _, w := range []string{chain, members} {
 		if !strings.Contains(body, w) {
 			t.Errorf("root causes lack %q", w)
 		}
 	}
+	// The reopens tab asks for its part only: no chains, the reopen tables.
+	reopens := f.page(t, auth.RoleManager, Prefix+"/rootcause?range=90d&part=reopens")
+	for _, w := range []string{`<div class="delta">0 / 3</div>`, `<tr><td>billing</td><td class="num">2</td><td class="num">0</td>`,
+		`<tr><td>login</td><td class="num">1</td><td class="num">0</td>`, `class="active" aria-current="page">Reopens</a>`} {
+		if !strings.Contains(reopens, w) {
+			t.Errorf("reopens tab lacks %q", w)
+		}
+	}
+	if strings.Contains(reopens, "chain-table") {
+		t.Error("the reopens tab shows the chains")
+	}
+	handoffs := f.page(t, auth.RoleManager, Prefix+"/rootcause?range=90d&part=handoffs")
+	if !strings.Contains(handoffs, `id="handoff-product"`) || !strings.Contains(handoffs, `id="handoff-category"`) {
+		t.Error("the hand-offs tab lacks its tables")
+	}
+	want(t, f.get(t, auth.RoleManager, Prefix+"/rootcause?part=everything"), 400, "part")
 	ch := chartsIn(t, body)["roots"]
 	if got := axis(t, ch.Option, "yAxis")["data"]; !reflect.DeepEqual(got, []any{"billing"}) {
 		t.Errorf("root categories %v", got)

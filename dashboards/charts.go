@@ -105,7 +105,10 @@ func xyChart(id string, spec xy) (chart, error) {
 			// The categories go on the vertical axis, read top to bottom.
 			c.SetGlobalOptions(append(g,
 				charts.WithXAxisOpts(opts.XAxis{Name: spec.YName, Type: "value", Min: spec.YMin, Max: spec.YMax, NameLocation: "middle", NameGap: 28}),
-				charts.WithYAxisOpts(opts.YAxis{Name: spec.XName, Type: "category", Data: spec.X, Inverse: opts.Bool(true)}))...)
+				// Every label shown (a bar without its name means nothing);
+				// inverse puts the axis name's "start" at the top.
+				charts.WithYAxisOpts(opts.YAxis{Name: spec.XName, Type: "category", Data: spec.X, Inverse: opts.Bool(true),
+					NameLocation: "start", AxisLabel: &opts.AxisLabel{Interval: "0"}}))...)
 		} else {
 			c.SetGlobalOptions(append(g, charts.WithXAxisOpts(catAxis), charts.WithYAxisOpts(valueAxis))...)
 			c.SetXAxis(spec.X)

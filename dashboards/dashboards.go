@@ -145,9 +145,6 @@ func New(opts Options) (*Server, error) {
 // Handler is the http.Handler of every page under Prefix.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Echo exposes the router for tests and for mounting.
-func (s *Server) Echo() *echo.Echo { return s.echo }
-
 // page is one route and who may open it.
 type page struct {
 	method, path string

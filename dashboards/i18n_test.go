@@ -145,14 +145,17 @@ func TestCatalogFamilies(t *testing.T) {
 	params = append(params, "created_from", "created_to")
 	dims := append(append(analytics.Dimensions(), perfDims()...), analytics.DimSLAState, analytics.DimCustomField)
 	families := map[string][]string{
-		"dim.":         dims,
-		"bucket.":      {analytics.BucketHour, analytics.BucketDay, analytics.BucketWeek, analytics.BucketMonth, "none"},
-		"range.":       keysOf(rangeDays),
-		"sort.":        sorts,
-		"by.":          {analytics.ByTeam, analytics.ByAgent},
-		"param.":       params,
-		"timeline.":    {"created", "reply", "note", "change"},
-		"ticket.done.": {"reply", "note", "status"},
+		"dim.":           dims,
+		"bucket.":        {analytics.BucketHour, analytics.BucketDay, analytics.BucketWeek, analytics.BucketMonth, "none"},
+		"range.":         keysOf(rangeDays),
+		"sort.":          sorts,
+		"by.":            {analytics.ByTeam, analytics.ByAgent},
+		"param.":         params,
+		"timeline.":      {"created", "reply", "note", "change"},
+		"ticket.done.":   {"reply", "note", "status"},
+		"rc.part.":       rootCauseParts,
+		"rc.reopensby.":  {"team", "category", "product"},
+		"rc.handoffsby.": {"product", "category"},
 	}
 	for prefix, values := range families {
 		for _, v := range values {

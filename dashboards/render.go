@@ -68,16 +68,15 @@ func loadViews(files fs.FS, as *assets) (*views, error) {
 // view is what every template renders: the page's data plus who is
 // looking, in which language, and the form token.
 type view struct {
-	Page    string
-	Lang    string
-	User    *auth.User
-	CSRF    string
-	Data    any
-	Path    string
-	Query   url.Values
-	Loc     *time.Location
-	cat     catalogs
-	Elapsed func() string
+	Page  string
+	Lang  string
+	User  *auth.User
+	CSRF  string
+	Data  any
+	Path  string
+	Query url.Values
+	Loc   *time.Location
+	cat   catalogs
 }
 
 // chartRef is what the "chart" template draws: a chart and its view.
@@ -123,24 +122,6 @@ func (v *view) TimeP(t *time.Time) string {
 		return "—"
 	}
 	return v.Time(*t)
-}
-
-// With is the current query with one parameter replaced (or removed when
-// value is ""), for links that change one control of a page.
-func (v *view) With(key, value string) string {
-	q := url.Values{}
-	for k, vs := range v.Query {
-		q[k] = append([]string(nil), vs...)
-	}
-	if value == "" {
-		q.Del(key)
-	} else {
-		q.Set(key, value)
-	}
-	if len(q) == 0 {
-		return v.Path
-	}
-	return v.Path + "?" + q.Encode()
 }
 
 func (s *Server) render(c echo.Context, status int, name string, data any) error {
@@ -196,12 +177,27 @@ func templateFuncs(as *assets) template.FuncMap {
 		"age":       ageText,
 		"mover":     moverText,
 		"mentions":  mentionSegments,
-		"has":       slices.Contains[[]string],
-		"slaleft":   func(sec float64) string { return humanDuration(time.Duration(sec * float64(time.Second))) },
-		"simOf":     func(v *view, sim *kb.Similar) simRef { return simRef{V: v, S: sim} },
-		"slapct":    func(p analytics.TrendPoint) string { return numText(nanRatio(p.SLAMet, p.Resolved)*100, 1) },
-		"hours":     func(ms, n int64) string { return numText(hoursOrGap(ms, n), 1) },
-		"csat":      func(p analytics.TrendPoint) string { return numText(nanRatio(p.CSATSum, p.CSATRated), 2) },
+		// partURL is the page's own address with another tab.
+		"partURL": func(v *view, part string) string {
+			q := url.Values{}
+			for k, vs := range v.Query {
+				q[k] = vs
+			}
+			q.Set("part", part)
+			return v.Path + "?" + q.Encode()
+		},
+		"reopenTables": func(r analytics.ReopenReport) map[string][]analytics.ReopenRate {
+			return map[string][]analytics.ReopenRate{"team": r.ByTeam, "category": r.ByCategory, "product": r.ByProduct}
+		},
+		"handoffTables": func(r *analytics.RootCauseResult) map[string][]analytics.HandoffGroup {
+			return map[string][]analytics.HandoffGroup{"product": r.HandoffsByProduct, "category": r.HandoffsByCategory}
+		},
+		"has":     slices.Contains[[]string],
+		"slaleft": func(sec float64) string { return humanDuration(time.Duration(sec * float64(time.Second))) },
+		"simOf":   func(v *view, sim *kb.Similar) simRef { return simRef{V: v, S: sim} },
+		"slapct":  func(p analytics.TrendPoint) string { return numText(nanRatio(p.SLAMet, p.Resolved)*100, 1) },
+		"hours":   func(ms, n int64) string { return numText(hoursOrGap(ms, n), 1) },
+		"csat":    func(p analytics.TrendPoint) string { return numText(nanRatio(p.CSATSum, p.CSATRated), 2) },
 	}
 }
 

@@ -197,18 +197,6 @@ func TestViewHelpers(t *testing.T) {
 	shanghai := time.FixedZone("CST", 8*3600)
 	v := &view{Path: "/ui/hotspots", Query: url.Values{"dim": {"team"}, "range": {"7d"}}, Loc: shanghai,
 		User: &auth.User{Role: auth.RoleAgent}}
-	if got := v.With("dim", "product"); got != "/ui/hotspots?dim=product&range=7d" {
-		t.Errorf("With replace: %q", got)
-	}
-	if got := v.With("range", ""); got != "/ui/hotspots?dim=team" {
-		t.Errorf("With remove: %q", got)
-	}
-	if v.Query.Get("dim") != "team" {
-		t.Error("With changed the view's query")
-	}
-	if got := (&view{Path: "/ui/x"}).With("a", ""); got != "/ui/x" {
-		t.Errorf("With on empty query: %q", got)
-	}
 	at := time.Date(2025, 3, 20, 23, 30, 0, 0, time.UTC)
 	if got := v.Time(at); got != "2025-03-21 07:30" {
 		t.Errorf("Time in the display zone: %q", got)

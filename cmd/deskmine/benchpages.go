@@ -38,6 +38,9 @@ type pageCase struct {
 	// Analytics marks the pages drawn from the analytics store (10M events);
 	// the others read the ticket store and the knowledge base.
 	Analytics bool
+	// Variant marks a heavier view than the page opens with (a longer
+	// range, a filter, a second dimension).
+	Variant bool
 }
 
 // PageResult is one page's timings.
@@ -54,7 +57,7 @@ type PageResult struct {
 	Ratio      float64 `json:"ratio_p50,omitempty"` // P50Ms / BaseP50Ms
 	FloorRatio float64 `json:"floor_ratio_p50"`     // P50Ms / the login page's p50 in the same run
 	WithinGoal bool    `json:"within_target"`       // P95Ms <= 300
-	Note       string  `json:"note,omitempty"`
+	Variant    bool    `json:"variant"`             // a heavier view than the page opens with
 }
 
 // PagesResult is the benchmark's JSON answer.
@@ -67,6 +70,8 @@ type PagesResult struct {
 	LoadS      float64      `json:"load_seconds,omitempty"`
 	Pages      []PageResult `json:"pages"`
 	AllWithin  bool         `json:"all_within_target"`
+	// DefaultsWithin is whether every page as it opens (no variant) is.
+	DefaultsWithin bool `json:"defaults_within_target"`
 }
 
 func cmdBenchPages(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -150,7 +155,7 @@ func cmdBenchPages(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	res.FloorP50Ms = floor.P50Ms
 	fmt.Fprintf(stderr, "%-28s p50 %7.1f ms  p95 %7.1f ms  (the floor of every page)\n", floor.Name, floor.P50Ms, floor.P95Ms)
-	res.AllWithin = true
+	res.AllWithin, res.DefaultsWithin = true, true
 	for _, pc := range env.cases(spanEnd) {
 		if sel != nil && !sel.MatchString(pc.Name) {
 			continue
@@ -163,12 +168,14 @@ func cmdBenchPages(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if err != nil {
 			return fmt.Errorf("page %s: %w", pc.Name, err)
 		}
+		pr.Variant = pc.Variant
 		res.AllWithin = res.AllWithin && pr.WithinGoal
+		res.DefaultsWithin = res.DefaultsWithin && (pr.WithinGoal || pc.Variant)
 		if floor.P50Ms > 0 {
 			pr.FloorRatio = float64(int(pr.P50Ms/floor.P50Ms*10+0.5)) / 10
 		}
 		fmt.Fprintf(stderr, "%-28s p50 %7.1f ms  p95 %7.1f ms  queries %d  baseline p50 %7.1f ms  x%-6.1f floor  %s\n",
-			pr.Name, pr.P50Ms, pr.P95Ms, pr.Queries, pr.BaseP50Ms, pr.FloorRatio, map[bool]string{true: "ok", false: "OVER 300 ms"}[pr.WithinGoal])
+			pr.Name, pr.P50Ms, pr.P95Ms, pr.Queries, pr.BaseP50Ms, pr.FloorRatio, map[bool]string{true: "ok", false: "OVER 300 ms"}[pr.WithinGoal]+map[bool]string{true: " (variant)"}[pc.Variant])
 		res.Pages = append(res.Pages, *pr)
 	}
 	b, err := json.Marshal(res)
@@ -297,29 +304,32 @@ func (e *pageEnv) cases(spanEnd time.Time) []pageCase {
 	m, a, r := auth.RoleManager, auth.RoleAgent, auth.RoleReviewer
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	return []pageCase{
-		{"overview-30d", m, "/ui/overview", true},
-		{"overview-quarter-filter", m, "/ui/overview?range=90d&fdim=team&fval=team-1", true},
-		{"overview-year-week", m, "/ui/overview?range=365d&bucket=week", true},
-		{"hotspots-category-90d", m, "/ui/hotspots?dim=category&range=90d", true},
-		{"hotspots-channel-by-day", m, "/ui/hotspots?dim=channel&by=day&range=90d", true},
-		{"hotspots-team-x-priority", m, "/ui/hotspots?dim=team&dim2=priority&range=365d", true},
-		{"spikes-category-30d", m, "/ui/spikes?dim=category", true},
-		{"rootcause-90d", m, "/ui/rootcause", true},
-		{"bottlenecks-30d", m, "/ui/bottlenecks", true},
-		{"bottlenecks-quarter", m, "/ui/bottlenecks?range=90d", true},
-		{"performance-agent-30d", m, "/ui/performance?by=agent", true},
-		{"performance-team-anon-year", m, "/ui/performance?by=team&range=365d&anonymous=on", true},
-		{"timetravel", m, "/ui/timetravel?at=" + at, true},
-		{"tickets-list", a, "/ui/tickets", false},
-		{"tickets-drilldown", a, "/ui/tickets?category=connectivity&created_from=2020-01-01T00:00:00Z", false},
-		{"ticket-page", a, "/ui/tickets/" + id(e.ticketID), false},
-		{"queue", a, "/ui/queue", false},
-		{"board", a, "/ui/board", false},
-		{"skills", a, "/ui/skills", false},
-		{"kb-queue", r, "/ui/kb", false},
-		{"kb-candidate", r, "/ui/kb/candidates/" + id(e.candID), false},
-		{"kb-articles", r, "/ui/kb/articles", false},
-		{"kb-article", r, "/ui/kb/articles/" + id(e.artID), false},
+		{"overview-30d", m, "/ui/overview", true, false},
+		{"overview-quarter-filter", m, "/ui/overview?range=90d&fdim=team&fval=team-1", true, true},
+		{"overview-year-week", m, "/ui/overview?range=365d&bucket=week", true, true},
+		{"hotspots-category-30d", m, "/ui/hotspots", true, false},
+		{"hotspots-category-90d", m, "/ui/hotspots?dim=category&range=90d", true, true},
+		{"hotspots-channel-by-day", m, "/ui/hotspots?dim=channel&by=day&range=90d", true, true},
+		{"hotspots-team-x-priority", m, "/ui/hotspots?dim=team&dim2=priority&range=365d", true, true},
+		{"spikes-category-30d", m, "/ui/spikes", true, false},
+		{"rootcause-30d", m, "/ui/rootcause", true, false},
+		{"rootcause-quarter", m, "/ui/rootcause?range=90d", true, true},
+		{"bottlenecks-30d", m, "/ui/bottlenecks", true, false},
+		{"bottlenecks-quarter", m, "/ui/bottlenecks?range=90d", true, true},
+		{"performance-team-30d", m, "/ui/performance", true, false},
+		{"performance-agent-30d", m, "/ui/performance?by=agent", true, true},
+		{"performance-team-anon-year", m, "/ui/performance?by=team&range=365d&anonymous=on", true, true},
+		{"timetravel", m, "/ui/timetravel?at=" + at, true, false},
+		{"tickets-list", a, "/ui/tickets", false, false},
+		{"tickets-drilldown", a, "/ui/tickets?category=connectivity&created_from=2020-01-01T00:00:00Z", false, true},
+		{"ticket-page", a, "/ui/tickets/" + id(e.ticketID), false, false},
+		{"queue", a, "/ui/queue", false, false},
+		{"board", a, "/ui/board", false, false},
+		{"skills", a, "/ui/skills", false, false},
+		{"kb-queue", r, "/ui/kb", false, false},
+		{"kb-candidate", r, "/ui/kb/candidates/" + id(e.candID), false, false},
+		{"kb-articles", r, "/ui/kb/articles", false, false},
+		{"kb-article", r, "/ui/kb/articles/" + id(e.artID), false, false},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -56,6 +57,7 @@ func artifactDir(t *testing.T) string {
 // errors, uncaught exceptions, log entries of level error (CSP violations
 // among them), failed loads and responses of 400 or more.
 type browserProblems struct {
+	base string // every request must go to this server (or be a data: URL)
 	mu   sync.Mutex
 	list []string
 }
@@ -99,6 +101,11 @@ func (b *browserProblems) listen(ev any) {
 		// loads; that is the browser's doing, not a failed request.
 		if !e.Canceled {
 			b.add("request failed: %s (%s)", e.ErrorText, e.Type)
+		}
+	case *network.EventRequestWillBeSent:
+		u := e.Request.URL
+		if !strings.HasPrefix(u, b.base+"/") && !strings.HasPrefix(u, "data:") && !strings.HasPrefix(u, "blob:") {
+			b.add("request outside the server: %s", u)
 		}
 	case *network.EventResponseReceived:
 		if e.Response.Status >= 400 {
@@ -194,7 +201,7 @@ func TestBrowserDashboards(t *testing.T) {
 	defer cancelC()
 	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancelT()
-	var problems browserProblems
+	problems := browserProblems{base: base}
 	if err := chromedp.Listen(ctx, problems.listen); err != nil {
 		t.Fatal(err)
 	}
@@ -231,6 +238,42 @@ func TestBrowserDashboards(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-page=overview]`)), chartsReady)
 	shot(t, ctx, shots, "01-overview")
+
+	// The trend table sorts by a click on its heading and exports as CSV.
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
+		t.Fatal(err)
+	}
+	must("sort", chromedp.Click(chromedp.CSS(`#trend-table thead th:nth-child(2)`)), chromedp.Click(chromedp.CSS(`#trend-table thead th:nth-child(2)`)))
+	sorted, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const v = [...document.querySelectorAll('#trend-table tbody tr td:nth-child(2)')].map(td => Number(td.textContent));
+		return v.length > 1 && v.every((x, i) => i === 0 || v[i-1] >= x) && v[0] > v[v.length-1]; })()`))
+	if err != nil || !sorted {
+		t.Fatalf("two clicks on the Created heading do not sort the trend table descending (%v)", err)
+	}
+	must("csv", chromedp.Click(chromedp.CSS(`button[data-export=trend-table]`)))
+	csvPath := filepath.Join(downloads, "overview.csv")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if b, err := os.ReadFile(csvPath); err == nil && len(b) > 0 {
+			lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(string(b), "\ufeff")), "\r\n")
+			if !strings.HasPrefix(lines[0], "Period,Created,Resolved,Backlog") || len(lines) < 20 {
+				t.Fatalf("exported CSV: %q…", lines[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no overview.csv downloaded")
+		}
+	}
+
+	// The same page in Chinese.
+	must("zh-CN", chromedp.Navigate(base+"/ui/lang/zh-CN"), chromedp.WaitVisible(chromedp.CSS(`html[lang=zh-CN] body[data-page=overview]`)), chartsReady)
+	if title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main h1`))); err != nil || title != "总览" {
+		t.Fatalf("zh-CN overview title %q (%v)", title, err)
+	}
+	shot(t, ctx, shots, "01-overview-zh")
+	must("en", chromedp.Navigate(base+"/ui/lang/en"), chromedp.WaitVisible(chromedp.CSS(`html[lang=en] body[data-page=overview]`)), chartsReady)
 
 	// Drill down from the volume chart: click the day with the most new
 	// tickets; the list shows exactly that many.
