@@ -58,7 +58,7 @@ func globalOpts(title, sub string) []charts.GlobalOpts {
 		charts.WithTitleOpts(opts.Title{Title: title, Subtitle: sub}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom", Type: "scroll"}),
 		charts.WithAnimation(false),
-		charts.WithGridOpts(opts.Grid{Left: "3%", Right: "4%", Top: "60", Bottom: "60", ContainLabel: opts.Bool(true)}),
+		charts.WithGridOpts(opts.Grid{Left: "3%", Right: "4%", Top: "75", Bottom: "60", ContainLabel: opts.Bool(true)}),
 	}
 }
 
