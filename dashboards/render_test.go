@@ -1,7 +1,6 @@
 package dashboards
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,13 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/deskmine/deskmine/analytics"
+	"github.com/deskmine/deskmine/internal/syncbuf"
 	"github.com/deskmine/deskmine/kb"
 	"github.com/deskmine/deskmine/kb/articles"
 	"github.com/deskmine/deskmine/ticketcore"
@@ -94,22 +93,7 @@ func (p panickyTickets) Get(ctx context.Context, id int64) (*ticketcore.Ticket, 
 }
 
 // syncBuffer is a log sink the server's goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // TestInternalErrorsDoNotLeak: a failure of a part, or a panic, is a 500
 // page without its cause; the cause goes to the log.

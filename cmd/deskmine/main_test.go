@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/deskmine/deskmine/internal/syncbuf"
 )
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {
@@ -93,22 +94,8 @@ func TestTokenCreatePrintsUsableToken(t *testing.T) {
 	res.Body.Close()
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log sink the server's goroutines may share.
+type syncBuffer = syncbuf.Buffer
 
 var listenRE = regexp.MustCompile(`http://([0-9.:]+)/api/v1`)
 

@@ -1,7 +1,6 @@
 package slaclock_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskmine/deskmine/internal/syncbuf"
 	"github.com/deskmine/deskmine/internal/testdb"
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/events"
@@ -300,21 +300,7 @@ var cst = mustLoad("Asia/Shanghai")
 
 func local(day, hour, minute int) time.Time { return time.Date(2026, 3, day, hour, minute, 0, 0, cst) }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log sink the server's goroutines may share.
+type syncBuffer = syncbuf.Buffer
 
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
