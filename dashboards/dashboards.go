@@ -76,6 +76,9 @@ type Analytics interface {
 // *kb.Service implements it.
 type Knowledge interface {
 	Similar(ctx context.Context, r kb.SimilarRequest) (*kb.Similar, error)
+	// RecordFeedback keeps an agent's judgement of a suggestion; it reranks
+	// later answers.
+	RecordFeedback(ctx context.Context, actor articles.Actor, f articles.Feedback) (articles.Feedback, error)
 	Articles() articles.Store
 	SyncArticles(ctx context.Context) error
 }
@@ -179,6 +182,7 @@ func (s *Server) pages() []page {
 		{http.MethodPost, "/tickets/:id/comment", workers, s.postComment, nil},
 		{http.MethodPost, "/tickets/:id/transition", workers, s.postTransition, nil},
 		{http.MethodGet, "/similar", workers, s.similarFragment, hasKB},
+		{http.MethodPost, "/tickets/:id/feedback", workers, s.postFeedback, hasKB},
 		{http.MethodGet, "/queue", workers, s.queue, hasDesk},
 		{http.MethodGet, "/board", workers, s.board, nil},
 		{http.MethodGet, "/skills", workers, s.skills, hasDesk},

@@ -130,9 +130,10 @@ func (f *fakeDesk) Teams(context.Context) ([]desk.Team, error) { return f.teams,
 // fakeKnowledge answers every similar-cases request with the same cases,
 // the first of which is the ticket asked about when TicketID is set.
 type fakeKnowledge struct {
-	mu   sync.Mutex
-	reqs []kb.SimilarRequest
-	fail error
+	mu       sync.Mutex
+	reqs     []kb.SimilarRequest
+	feedback []articles.Feedback
+	fail     error
 	// unknown: the knowledge base has not seen any ticket yet.
 	unknown bool
 }
@@ -165,6 +166,14 @@ func (f *fakeKnowledge) requests() []kb.SimilarRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]kb.SimilarRequest(nil), f.reqs...)
+}
+
+func (f *fakeKnowledge) RecordFeedback(_ context.Context, actor articles.Actor, fb articles.Feedback) (articles.Feedback, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fb.Actor = actor.Login
+	f.feedback = append(f.feedback, fb)
+	return fb, nil
 }
 
 func (f *fakeKnowledge) Articles() articles.Store           { return nil }

@@ -90,6 +90,10 @@ func (f *kbFakeKnowledge) Similar(context.Context, kb.SimilarRequest) (*kb.Simil
 	return nil, errKBUnused
 }
 
+func (f *kbFakeKnowledge) RecordFeedback(ctx context.Context, actor articles.Actor, fb articles.Feedback) (articles.Feedback, error) {
+	return f.store.RecordFeedback(ctx, actor, fb)
+}
+
 func (f *kbFakeKnowledge) Articles() articles.Store { return f.store }
 
 func (f *kbFakeKnowledge) SyncArticles(context.Context) error {

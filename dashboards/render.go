@@ -89,7 +89,7 @@ type chartRef struct {
 // simRef is what the similar-cases panel draws.
 type simRef struct {
 	V *view
-	S *kb.Similar
+	P similarPanel
 }
 
 // T is a message in the view's language.
@@ -194,7 +194,7 @@ func templateFuncs(as *assets) template.FuncMap {
 		},
 		"has":     slices.Contains[[]string],
 		"slaleft": func(sec float64) string { return humanDuration(time.Duration(sec * float64(time.Second))) },
-		"simOf":   func(v *view, sim *kb.Similar) simRef { return simRef{V: v, S: sim} },
+		"simOf":   func(v *view, p similarPanel) simRef { return simRef{V: v, P: p} },
 		"slapct":  func(p analytics.TrendPoint) string { return numText(nanRatio(p.SLAMet, p.Resolved)*100, 1) },
 		"hours":   func(ms, n int64) string { return numText(hoursOrGap(ms, n), 1) },
 		"csat":    func(p analytics.TrendPoint) string { return numText(nanRatio(p.CSATSum, p.CSATRated), 2) },

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/deskmine/deskmine/kb"
+	"github.com/deskmine/deskmine/kb/articles"
 	"github.com/deskmine/deskmine/kb/index"
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/events"
@@ -130,6 +131,7 @@ type ticketPageData struct {
 	Next       []string
 	Pending    []string
 	Similar    *kb.Similar
+	Panel      similarPanel // Similar with the ticket its feedback is about
 	SimilarErr string
 	Done       string
 }
@@ -155,7 +157,7 @@ func (s *Server) ticketPage(c echo.Context) error {
 		return err
 	}
 	d := ticketPageData{T: t, Timeline: timeline(comments, hist), Next: s.opts.Tickets.Workflow().Allowed(t.Status)}
-	if done := c.QueryParam("done"); done == "reply" || done == "note" || done == "status" {
+	if done := c.QueryParam("done"); done == "reply" || done == "note" || done == "status" || done == "feedback" {
 		d.Done = done // what the last post did; anything else is not ours
 	}
 	for _, st := range s.opts.Tickets.Workflow().States {
@@ -165,6 +167,7 @@ func (s *Server) ticketPage(c echo.Context) error {
 	}
 	if s.opts.Knowledge != nil {
 		d.Similar, d.SimilarErr = s.similarTo(c, t)
+		d.Panel = similarPanel{Sim: d.Similar, Ticket: t.ID}
 	}
 	return s.render(c, http.StatusOK, "ticket", d)
 }
@@ -197,11 +200,64 @@ func (s *Server) similarFragment(c echo.Context) error {
 	if len([]rune(text)) > kb.MaxTextRunes {
 		return badField("text", "at most "+strconv.Itoa(kb.MaxTextRunes)+" characters")
 	}
+	var ticket int64
+	if raw := c.QueryParam("ticket"); raw != "" {
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n <= 0 {
+			return badField("ticket", "a ticket number")
+		}
+		ticket = n
+	}
 	sim, err := s.opts.Knowledge.Similar(c.Request().Context(), kb.SimilarRequest{Text: text, K: 5})
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "similar", sim)
+	return s.render(c, http.StatusOK, "similar", similarPanel{Sim: sim, Ticket: ticket})
+}
+
+// similarPanel is the similar-cases panel: the answer and the ticket being
+// worked, which the feedback buttons name (0: no buttons).
+type similarPanel struct {
+	Sim    *kb.Similar
+	Ticket int64
+}
+
+// feedbackKinds are what an agent may say of a suggested case or article.
+var feedbackKinds = map[string]articles.FeedbackKind{
+	"helpful": articles.FeedbackHelpful, "not_helpful": articles.FeedbackNotHelpful,
+	"used": articles.FeedbackUsed, "duplicate": articles.FeedbackDuplicate,
+}
+
+// postFeedback records an agent's judgement of a suggestion on the ticket
+// page: a similar case (case=) or an article (article=).
+func (s *Server) postFeedback(c echo.Context) error {
+	id, err := ticketID(c)
+	if err != nil {
+		return err
+	}
+	kind, ok := feedbackKinds[c.FormValue("kind")]
+	if !ok {
+		return badField("kind", "one of helpful, not_helpful, used, duplicate")
+	}
+	f := articles.Feedback{TicketID: id, Kind: kind}
+	caseID, article := c.FormValue("case"), c.FormValue("article")
+	switch {
+	case caseID != "" && article == "":
+		if f.CaseTicketID, err = strconv.ParseInt(caseID, 10, 64); err != nil || f.CaseTicketID <= 0 {
+			return badField("case", "a ticket number")
+		}
+	case article != "" && caseID == "":
+		if f.ArticleID, err = strconv.ParseInt(article, 10, 64); err != nil || f.ArticleID <= 0 {
+			return badField("article", "an article number")
+		}
+	default:
+		return badField("case", "give a case or an article, not both")
+	}
+	u := currentUser(c)
+	if _, err := s.opts.Knowledge.RecordFeedback(c.Request().Context(), articles.Actor{ID: u.ID, Login: u.Login, Role: string(u.Role)}, f); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, Prefix+"/tickets/"+strconv.FormatInt(id, 10)+"?done=feedback")
 }
 
 func timeline(comments []ticketcore.TicketComment, hist []ticketcore.HistoryEntry) []entry {

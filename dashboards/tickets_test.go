@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/deskmine/deskmine/kb"
+	"github.com/deskmine/deskmine/kb/articles"
 	"github.com/deskmine/deskmine/ticketcore"
 	"github.com/deskmine/deskmine/ticketcore/auth"
 	"github.com/deskmine/deskmine/ticketcore/events"
@@ -336,4 +337,55 @@ func TestRawText(t *testing.T) {
 	if got := rawText([]byte("[" + strings.Repeat("1,", 150) + "1]")); len([]rune(got)) != 201 || !strings.HasSuffix(got, "…") {
 		t.Errorf("long value %q", got)
 	}
+}
+
+func TestPostFeedback(t *testing.T) {
+	f := newFixture(t)
+	id := f.id("login")
+	path := Prefix + "/tickets/" + id + "/feedback"
+	// The ticket page offers the buttons, naming the ticket being worked.
+	page := f.page(t, auth.RoleAgent, Prefix+"/tickets/"+id)
+	for _, w := range []string{`action="/ui/tickets/` + id + `/feedback"`, `name="case" value="901"`, `name="article" value="77"`,
+		`data-feedback="duplicate"`, `data-feedback="used"`, `data-similar-url="/ui/similar?ticket=` + id + `"`} {
+		if !strings.Contains(page, w) {
+			t.Errorf("ticket page lacks %q", w)
+		}
+	}
+	rec := f.post(t, auth.RoleAgent, path, url.Values{"case": {"901"}, "kind": {"duplicate"}})
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != Prefix+"/tickets/"+id+"?done=feedback" {
+		t.Fatalf("case feedback: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if rec := f.post(t, auth.RoleAgent, path, url.Values{"article": {"77"}, "kind": {"used"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("article feedback: %d", rec.Code)
+	}
+	want(t, f.get(t, auth.RoleAgent, Prefix+"/tickets/"+id+"?done=feedback"), http.StatusOK, "your feedback reranks")
+	for _, c := range []struct {
+		form  url.Values
+		field string
+	}{
+		{url.Values{"case": {"901"}, "kind": {"love"}}, "kind"},
+		{url.Values{"case": {"901"}, "article": {"77"}, "kind": {"helpful"}}, "case"},
+		{url.Values{"kind": {"helpful"}}, "case"},
+		{url.Values{"case": {"x"}, "kind": {"helpful"}}, "case"},
+		{url.Values{"article": {"-3"}, "kind": {"helpful"}}, "article"},
+	} {
+		want(t, f.post(t, auth.RoleAgent, path, c.form), http.StatusBadRequest, "<strong>"+c.field+"</strong>")
+	}
+	want(t, f.post(t, auth.RoleAgent, path, url.Values{"case": {"901"}, "kind": {"helpful"}, csrfField: {"forged"}}), http.StatusForbidden)
+	f.know.mu.Lock()
+	got := append([]articles.Feedback(nil), f.know.feedback...)
+	f.know.mu.Unlock()
+	wantFB := []articles.Feedback{
+		{TicketID: f.ids["login"], CaseTicketID: 901, Kind: articles.FeedbackDuplicate, Actor: "ann"},
+		{TicketID: f.ids["login"], ArticleID: 77, Kind: articles.FeedbackUsed, Actor: "ann"},
+	}
+	if !reflect.DeepEqual(got, wantFB) {
+		t.Errorf("feedback %+v, want %+v", got, wantFB)
+	}
+	// The panel typed into names the ticket too; a bad ticket is refused.
+	frag := f.page(t, auth.RoleAgent, Prefix+"/similar?ticket="+id+"&text=refund+missing")
+	if !strings.Contains(frag, `action="/ui/tickets/`+id+`/feedback"`) {
+		t.Error("the as-you-type panel has no feedback buttons")
+	}
+	want(t, f.get(t, auth.RoleAgent, Prefix+"/similar?ticket=abc&text=refund"), http.StatusBadRequest, "<strong>ticket</strong>")
 }

@@ -319,6 +319,12 @@ func TestBrowserDashboards(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#reply-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#timeline li.note .mention`)))
 	shot(t, ctx, shots, "07-ticket-note")
+	// The agent says the first similar case helped; the knowledge base keeps it.
+	must("feedback", chromedp.Click(chromedp.CSS(`#similar-panel [data-similar-cases] li:first-child [data-feedback=helpful]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+	if flash, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p.flash`))); err != nil || !strings.Contains(flash, "feedback") {
+		t.Fatalf("after feedback the page says %q (%v)", flash, err)
+	}
 
 	// Agents' pages.
 	for _, page := range []string{"queue", "board", "skills"} {

@@ -95,7 +95,8 @@
           var text = input.value.trim();
           if (text.length < 4 || text === last) { return; }
           last = text;
-          var url = input.dataset.similarUrl + '?text=' + encodeURIComponent(text);
+          var base = input.dataset.similarUrl;
+          var url = base + (base.indexOf('?') >= 0 ? '&' : '?') + 'text=' + encodeURIComponent(text);
           fetch(url, { credentials: 'same-origin' }).then(function (r) {
             return r.ok ? r.text() : '';
           }).then(function (html) {
