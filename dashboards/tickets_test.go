@@ -244,7 +244,7 @@ func TestPostComment(t *testing.T) {
 		t.Errorf("comments %v", got)
 	}
 	want(t, f.get(t, auth.RoleAgent, Prefix+"/tickets/"+f.id("login")+"?done=reply"), http.StatusOK,
-		`<p class="flash" role="status">Reply sent.</p>`)
+		`<p class="flash" role="status" data-done="reply">Reply sent.</p>`)
 
 	want(t, f.post(t, auth.RoleAgent, path, url.Values{"body": {"   "}, "visibility": {"public"}}), http.StatusUnprocessableEntity,
 		"<strong>body</strong>: required")

@@ -320,9 +320,10 @@ func TestBrowserDashboards(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#timeline li.note .mention`)))
 	shot(t, ctx, shots, "07-ticket-note")
 	// The agent says the first similar case helped; the knowledge base keeps it.
+	// The note's flash is on the page already: wait for the feedback's own.
 	must("feedback", chromedp.Click(chromedp.CSS(`#similar-panel [data-similar-cases] li:first-child [data-feedback=helpful]`)),
-		chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
-	if flash, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p.flash`))); err != nil || !strings.Contains(flash, "feedback") {
+		chromedp.WaitVisible(chromedp.CSS(`p.flash[data-done=feedback]`)))
+	if flash, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p.flash[data-done=feedback]`))); err != nil || !strings.Contains(flash, "feedback") {
 		t.Fatalf("after feedback the page says %q (%v)", flash, err)
 	}
 
