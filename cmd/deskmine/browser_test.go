@@ -235,7 +235,7 @@ func TestBrowserDashboards(t *testing.T) {
 	must("login", enable, chromedp.Navigate(base+"/ui/"), chromedp.WaitVisible(chromedp.CSS(`input[name=login]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=login]`), "demo-manager"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demoPassword),
-		chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)),
+		clickTo(`form.login button[type=submit]`, "/ui/overview"),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-page=overview]`)), chartsReady)
 	shot(t, ctx, shots, "01-overview")
 
@@ -281,7 +281,7 @@ func TestBrowserDashboards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must("overview drill-down", chromedp.Func(clickAt("ov0")), chromedp.WaitVisible(chromedp.CSS(`body[data-page=tickets]`)))
+	must("overview drill-down", chromedp.Func(clickAt("ov0")), arrivedAt("/ui/tickets?"), chromedp.WaitVisible(chromedp.CSS(`body[data-page=tickets]`)))
 	shot(t, ctx, shots, "02-overview-drilldown")
 	expectListed(t, ctx, created)
 
@@ -292,7 +292,7 @@ func TestBrowserDashboards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must("hotspot drill-down", chromedp.Func(clickAt("hot")), chromedp.WaitVisible(chromedp.CSS(`body[data-page=tickets]`)))
+	must("hotspot drill-down", chromedp.Func(clickAt("hot")), arrivedAt("/ui/tickets?"), chromedp.WaitVisible(chromedp.CSS(`body[data-page=tickets]`)))
 	shot(t, ctx, shots, "04-hotspot-drilldown")
 	expectListed(t, ctx, top)
 
@@ -309,19 +309,19 @@ func TestBrowserDashboards(t *testing.T) {
 	// A resolved ticket: its page shows similar cases and the predicted
 	// category; an internal note with a mention lands in the timeline.
 	must("resolved tickets", chromedp.Navigate(base+"/ui/tickets?status=resolved"), chromedp.WaitVisible(chromedp.CSS(`#ticket-table tbody a`)),
-		chromedp.Click(chromedp.CSS(`#ticket-table tbody tr:first-child a`)),
+		clickTo(`#ticket-table tbody tr:first-child a`, "/ui/tickets/"),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-page=ticket]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#similar-panel [data-similar-cases] li`)),
 		chromedp.WaitVisible(chromedp.CSS(`#similar-panel [data-predicted]`)))
 	shot(t, ctx, shots, "06-ticket")
 	must("note", chromedp.SendKeys(chromedp.CSS(`#reply-form textarea`), "Checked the logs with @demo-agent; waiting on the vendor."),
 		chromedp.Click(chromedp.CSS(`#reply-form input[value=internal]`)),
-		chromedp.Click(chromedp.CSS(`#reply-form button[type=submit]`)),
+		clickTo(`#reply-form button[type=submit]`, "done=note"),
 		chromedp.WaitVisible(chromedp.CSS(`#timeline li.note .mention`)))
 	shot(t, ctx, shots, "07-ticket-note")
 	// The agent says the first similar case helped; the knowledge base keeps it.
 	// The note's flash is on the page already: wait for the feedback's own.
-	must("feedback", chromedp.Click(chromedp.CSS(`#similar-panel [data-similar-cases] li:first-child [data-feedback=helpful]`)),
+	must("feedback", clickTo(`#similar-panel [data-similar-cases] li:first-child [data-feedback=helpful]`, "done=feedback"),
 		chromedp.WaitVisible(chromedp.CSS(`p.flash[data-done=feedback]`)))
 	if flash, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p.flash[data-done=feedback]`))); err != nil || !strings.Contains(flash, "feedback") {
 		t.Fatalf("after feedback the page says %q (%v)", flash, err)
@@ -335,19 +335,53 @@ func TestBrowserDashboards(t *testing.T) {
 
 	// A reviewer takes a mined candidate, reads it beside its source
 	// tickets and approves it: the published article opens.
-	must("logout", chromedp.Click(chromedp.CSS(`header form[action="/ui/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`input[name=login]`)),
+	must("logout", clickTo(`header form[action="/ui/logout"] button`, "/ui/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=login]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=login]`), "demo-reviewer"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demoPassword),
-		chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)),
+		clickTo(`form.login button[type=submit]`, "/ui/kb"),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-page=kbqueue]`)))
 	shot(t, ctx, shots, "09-kb-queue")
-	must("candidate", chromedp.Click(chromedp.CSS(`main table tbody tr:first-child a[href^="/ui/kb/candidates/"]`)),
+	must("candidate", clickTo(`main table tbody tr:first-child a[href^="/ui/kb/candidates/"]`, "/ui/kb/candidates/"),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-page=kbcandidate]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[href^="/ui/tickets/"]`)))
 	shot(t, ctx, shots, "10-kb-candidate")
-	must("submit for review", chromedp.Click(chromedp.CSS(`form[action$="/submit"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/approve"] button`)))
-	must("approve", chromedp.Click(chromedp.CSS(`form[action$="/approve"] button`)), chromedp.WaitVisible(chromedp.CSS(`body[data-page=kbarticle]`)))
+	must("submit for review", clickTo(`form[action$="/submit"] button`, "done=submit"), chromedp.WaitVisible(chromedp.CSS(`form[action$="/approve"] button`)))
+	must("approve", clickTo(`form[action$="/approve"] button`, "/ui/kb/articles/"), chromedp.WaitVisible(chromedp.CSS(`body[data-page=kbarticle]`)))
 	shot(t, ctx, shots, "11-kb-approved")
+}
+
+// clickTo clicks what sel finds, which leads to another page, and waits
+// until the browser is there (its address holds part) and the page has
+// loaded. A click that starts a navigation can lose its node before the
+// browser answers; the address, not the click's answer, says whether it
+// worked.
+func clickTo(sel, part string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel)))
+		if err != nil && !strings.Contains(err.Error(), "-32000") {
+			return err
+		}
+		return chromedp.Do(ctx, arrivedAt(part))
+	})
+}
+
+// arrivedAt waits until the page's address holds part and its document
+// has loaded, asking again while a navigation swaps the document.
+func arrivedAt(part string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+				`location.href.includes(%q) && document.readyState === 'complete'`, part)))
+			if err == nil && ok {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("never arrived at %q: %w (last: %v)", part, ctx.Err(), err)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	})
 }
 
 // clickBarJS finds a bar of the chart with the given element id, remembers
