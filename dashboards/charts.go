@@ -86,16 +86,12 @@ func xyChart(id string, spec xy) (chart, error) {
 		c := charts.NewLine()
 		c.SetGlobalOptions(append(g, charts.WithXAxisOpts(catAxis), charts.WithYAxisOpts(valueAxis))...)
 		c.SetXAxis(spec.X)
-		for _, s := range spec.Series {
-			data := make([]opts.LineData, len(s.Values))
-			for i, v := range s.Values {
-				data[i] = opts.LineData{Value: chartValue(v, spec.Decimals)}
-			}
-			var so []charts.SeriesOpts
-			if spec.Stacked {
-				so = append(so, charts.WithLineChartOpts(opts.LineChart{Stack: "total"}))
-			}
-			c.AddSeries(s.Name, data, so...)
+		var so []charts.SeriesOpts
+		if spec.Stacked {
+			so = append(so, charts.WithLineChartOpts(opts.LineChart{Stack: "total"}))
+		}
+		for i, data := range seriesItems(spec, func(v any) opts.LineData { return opts.LineData{Value: v} }) {
+			c.AddSeries(spec.Series[i].Name, data, so...)
 		}
 		c.Validate()
 		obj = c.JSON()
@@ -113,16 +109,12 @@ func xyChart(id string, spec xy) (chart, error) {
 			c.SetGlobalOptions(append(g, charts.WithXAxisOpts(catAxis), charts.WithYAxisOpts(valueAxis))...)
 			c.SetXAxis(spec.X)
 		}
-		for _, s := range spec.Series {
-			data := make([]opts.BarData, len(s.Values))
-			for i, v := range s.Values {
-				data[i] = opts.BarData{Value: chartValue(v, spec.Decimals)}
-			}
-			var so []charts.SeriesOpts
-			if spec.Stacked {
-				so = append(so, charts.WithBarChartOpts(opts.BarChart{Stack: "total"}))
-			}
-			c.AddSeries(s.Name, data, so...)
+		var so []charts.SeriesOpts
+		if spec.Stacked {
+			so = append(so, charts.WithBarChartOpts(opts.BarChart{Stack: "total"}))
+		}
+		for i, data := range seriesItems(spec, func(v any) opts.BarData { return opts.BarData{Value: v} }) {
+			c.AddSeries(spec.Series[i].Name, data, so...)
 		}
 		c.Validate()
 		obj = c.JSON()
@@ -135,6 +127,19 @@ func xyChart(id string, spec xy) (chart, error) {
 		}
 	}
 	return finish(id, spec.Title, obj, links, empty)
+}
+
+// seriesItems turns each series of spec into the data items of one chart
+// kind, values rounded as spec says and gaps as echarts' empty value.
+func seriesItems[D any](spec xy, item func(v any) D) [][]D {
+	out := make([][]D, len(spec.Series))
+	for i, s := range spec.Series {
+		out[i] = make([]D, len(s.Values))
+		for j, v := range s.Values {
+			out[i][j] = item(chartValue(v, spec.Decimals))
+		}
+	}
+	return out
 }
 
 // cell is one value of a heatmap.
